@@ -1,0 +1,27 @@
+"""Composition root of the registry service: what it is, for the shared host to run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.registry import messages  # noqa: F401 - registers the service's messages
+from services.registry.api import router
+from services.registry.domain import EVENT_TYPES
+from shared.contracts import ModelRegistered, OrgUnitRegistered
+from shared.runtime.service import ServiceDefinition, build_app
+
+DEFINITION = ServiceDefinition(
+    name="registry",
+    title="Dân Vận Khéo — Đăng ký (registry)",
+    description="Cây tổ chức, mô hình và điển hình — org units, models and exemplars.",
+    migrations=Path(__file__).parent / "migrations",
+    event_types=EVENT_TYPES,
+    routers=[router],
+    publishes=[OrgUnitRegistered, ModelRegistered],
+)
+
+
+def create_app() -> FastAPI:
+    return build_app(DEFINITION)

@@ -1,0 +1,36 @@
+"""Who is acting: the claims of a verified bearer token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.subjects import in_subtree
+
+
+class Role(StrEnum):
+    REGISTRAR = "registrar"          # cán bộ đăng ký mô hình
+    INSPECTOR = "inspector"          # cán bộ kiểm tra, đánh giá
+    COUNCIL_MEMBER = "council_member"  # thành viên Hội đồng thi đua, khen thưởng
+    SECRETARY = "secretary"          # thư ký Hội đồng
+    ADMINISTRATOR = "administrator"  # quản trị
+    VIEWER = "viewer"                # xem
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    name: str
+    roles: frozenset[Role]
+    org_scope: str
+    """Org path whose subtree this user may act in."""
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def covers(self, org_path: str) -> bool:
+        return in_subtree(org_path, self.org_scope)
+
+
+SYSTEM = Principal(subject="system", name="Hệ thống", roles=frozenset(), org_scope="")
+"""The actor recorded on events a service decides by itself, reacting to another's event."""

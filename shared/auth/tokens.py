@@ -1,0 +1,43 @@
+"""Bearer tokens: HS256 JWTs with the user's roles and org scope (PyJWT does the cryptography).
+
+Claims: `sub` (user id), `name`, `roles` (list), `org` (scope path), `iss`, `iat`, `exp`.
+An instance's services share one signing secret from the environment or a file; a deployment
+that has an identity provider can swap this for its tokens as long as the claims are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from shared.auth.principal import Principal, Role
+from shared.subjects import split_path
+
+ALGORITHM = "HS256"
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def issue_token(secret: str, *, subject: str, name: str, roles: Iterable[Role | str], org_scope: str,
+                issuer: str = "dvk", lifetime: timedelta = timedelta(hours=12)) -> str:
+    split_path(org_scope)
+    now = datetime.now(UTC)
+    claims = {"sub": subject, "name": name, "roles": sorted(Role(r).value for r in roles), "org": org_scope,
+              "iss": issuer, "iat": now, "exp": now + lifetime}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_token(secret: str, token: str, issuer: str = "dvk") -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
+                            options={"require": ["sub", "exp", "iss", "org", "roles"]})
+        roles = frozenset(Role(r) for r in claims["roles"])
+        split_path(claims["org"])
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc
+    return Principal(subject=str(claims["sub"]), name=str(claims.get("name", claims["sub"])), roles=roles,
+                     org_scope=claims["org"])

@@ -1,0 +1,188 @@
+"""Running one command: one transaction holding its events, outbox rows, projections and its
+idempotency key — so a command is either wholly accepted or leaves no trace.
+
+A handler is a plain async function `handler(command, tx) -> result`. It loads aggregates, lets
+them decide, saves their new events, updates its own projections through `tx.conn`, and
+publishes public contracts through `tx.publish`. The executor owns the transaction, the retry
+on a lost race (for commands that allow it), the idempotency key and the metrics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel
+
+from shared.auth.principal import Principal
+from shared.contracts import IntegrationEvent
+from shared.domain.aggregate import Aggregate, DomainError
+from shared.http.errors import ApiError
+from shared.observability.metrics import COMMAND_SECONDS, COMMANDS
+from shared.store.event_store import ConcurrencyError, EventStore, StoredEvent
+from shared.store.outbox import enqueue, to_cloud_event
+
+log = logging.getLogger(__name__)
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    service: str
+    instance: str
+    command: str
+    principal: Principal
+    correlation_id: str
+    now: datetime
+    causation_id: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "actor": self.principal.subject,
+            "actor_name": self.principal.name,
+            "actor_scope": self.principal.org_scope,
+            "command": self.command,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "source": f"{self.instance}/{self.service}",
+        }
+
+
+class Transaction:
+    """What a handler may do inside its single database transaction."""
+
+    def __init__(self, conn: asyncpg.Connection, store: EventStore, ctx: CommandContext) -> None:
+        self.conn = conn
+        self.store = store
+        self.ctx = ctx
+        self.appended: list[StoredEvent] = []
+
+    async def load(self, cls: type[A], stream_id: str) -> A | None:
+        events = await self.store.load(self.conn, stream_id)
+        return cls.rehydrate(events) if events else None
+
+    async def save(self, aggregate: Aggregate, stream_id: str, stream_type: str) -> list[StoredEvent]:
+        new = [(uuid.uuid4(), e) for e in aggregate.pending]
+        stored = await self.store.append(self.conn, stream_id, stream_type, aggregate.expected_version, new,
+                                         self.ctx.metadata())
+        aggregate.version += len(new)
+        aggregate.pending.clear()
+        self.appended += stored
+        return stored
+
+    async def publish(self, event: IntegrationEvent, entity: str, event_id: UUID | None = None) -> UUID:
+        """Queue a public event in the outbox; `entity` becomes ce-subject (e.g. `models/<id>`)."""
+        event_id = event_id or uuid.uuid4()
+        cloud_event = to_cloud_event(
+            event, event_id=event_id, time=self.ctx.now, instance=self.ctx.instance, entity=entity,
+            actor=self.ctx.principal.subject, correlation_id=self.ctx.correlation_id,
+            causation_id=self.ctx.causation_id)
+        await enqueue(self.conn, event, cloud_event)
+        return event_id
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def request_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class CommandExecutor:
+    def __init__(self, pool: asyncpg.Pool, store: EventStore, service: str, instance: str) -> None:
+        self.pool = pool
+        self.store = store
+        self.service = service
+        self.instance = instance
+
+    def context(self, command: str, principal: Principal, correlation_id: str) -> CommandContext:
+        return CommandContext(self.service, self.instance, command, principal, correlation_id,
+                              datetime.now(UTC))
+
+    async def execute(
+        self,
+        ctx: CommandContext,
+        handler: Callable[[Transaction], Awaitable[R]],
+        *,
+        idempotency_key: str | None = None,
+        payload: Any = None,
+        success_status: int = 201,
+        retries_on_conflict: int = 0,
+    ) -> CommandOutcome:
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await self._execute(ctx, handler, idempotency_key, request_hash(payload), success_status,
+                                         retries_on_conflict)
+            outcome = "replayed" if result.replayed else "accepted"
+            return result
+        except DomainError:
+            outcome = "rejected"
+            raise
+        except ConcurrencyError:
+            outcome = "conflict"
+            raise
+        except ApiError as exc:
+            outcome = "forbidden" if exc.status in (401, 403) else "invalid"
+            raise
+        finally:
+            COMMANDS.labels(self.service, ctx.command, outcome).inc()
+            COMMAND_SECONDS.labels(self.service, ctx.command).observe(time.perf_counter() - started)
+
+    async def _execute(self, ctx: CommandContext, handler: Callable[[Transaction], Awaitable[R]],
+                       key: str | None, digest: str, success_status: int, retries: int) -> CommandOutcome:
+        attempt = 0
+        while True:
+            async with self.pool.acquire() as conn:
+                if key is not None:
+                    earlier = await self._earlier(conn, ctx, key, digest)
+                    if earlier is not None:
+                        return earlier
+                try:
+                    async with conn.transaction():
+                        tx = Transaction(conn, self.store, ctx)
+                        result = await handler(tx)
+                        body = result.model_dump(mode="json")
+                        if key is not None:
+                            await conn.execute(
+                                """insert into idempotency_keys
+                                       (actor, key, command, request_hash, status_code, response)
+                                   values ($1, $2, $3, $4, $5, $6::jsonb)""",
+                                ctx.principal.subject, key, ctx.command, digest, success_status,
+                                json.dumps(body, ensure_ascii=False))
+                    return CommandOutcome(success_status, body)
+                except ConcurrencyError:
+                    if attempt >= retries:
+                        raise
+                    attempt += 1
+                    log.info("retrying %s after a lost race (attempt %d)", ctx.command, attempt)
+                except asyncpg.UniqueViolationError as exc:
+                    if key is not None and exc.constraint_name == "idempotency_keys_pkey":
+                        # The same key committed concurrently: answer as the winner did.
+                        continue
+                    raise
+
+    async def _earlier(self, conn: asyncpg.Connection, ctx: CommandContext, key: str,
+                       digest: str) -> CommandOutcome | None:
+        row = await conn.fetchrow(
+            "select command, request_hash, status_code, response from idempotency_keys where actor = $1 and key = $2",
+            ctx.principal.subject, key)
+        if row is None:
+            return None
+        if row["command"] != ctx.command or row["request_hash"] != digest:
+            raise ApiError(422, "idempotency_key_reused")
+        return CommandOutcome(row["status_code"], json.loads(row["response"]), replayed=True)

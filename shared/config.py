@@ -1,0 +1,62 @@
+"""Configuration from the environment: every key is prefixed `DVK_` (see docs/configuration.md).
+
+Service-specific keys carry the service name (`DVK_REGISTRY_DATABASE_URL`), so one environment
+file can describe a whole host while each process reads only its own part.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_PORTS: dict[str, int] = {
+    "registry": 8101,
+    "evaluation": 8102,
+    "awards": 8103,
+    "notifications": 8104,
+}
+"""Default HTTP ports, documented in the README; each is overridable by `DVK_<SERVICE>_PORT`."""
+
+
+class PlatformSettings(BaseSettings):
+    """What every process of one instance shares."""
+
+    model_config = SettingsConfigDict(env_prefix="DVK_", extra="ignore")
+
+    instance: str = Field("local", pattern=r"^[a-z0-9][a-z0-9-]*$",
+                          description="This agency's instance name; appears in every event's ce-source.")
+    nats_url: str = "nats://127.0.0.1:4222"
+    jwt_secret: SecretStr | None = None
+    jwt_secret_file: Path | None = None
+    jwt_issuer: str = "dvk"
+    relay_poll_seconds: float = 1.0
+    consumer_max_deliver: int = 5
+    consumer_backoff_seconds: list[float] = [0.5, 1.0, 2.0, 5.0]
+    consumer_ack_wait_seconds: float = 30.0
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 8
+    log_level: str = "INFO"
+
+    def signing_secret(self) -> str:
+        """The JWT secret, from a file (for mounted secrets) or the environment; never from code."""
+        if self.jwt_secret_file is not None:
+            return self.jwt_secret_file.read_text().strip()
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        raise RuntimeError("Set DVK_JWT_SECRET or DVK_JWT_SECRET_FILE")
+
+
+class ServiceSettings(BaseSettings):
+    """One service's own keys, read with the prefix `DVK_<SERVICE>_`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int
+
+    @classmethod
+    def for_service(cls, service: str) -> ServiceSettings:
+        return cls(_env_prefix=f"DVK_{service.upper()}_", port=SERVICE_PORTS[service])  # type: ignore[call-arg]

@@ -1,0 +1,44 @@
+"""Public event contracts: the explicit registry from CloudEvents type to model class."""
+
+from __future__ import annotations
+
+from shared.contracts.awards_events import AwardGranted
+from shared.contracts.base import IntegrationEvent
+from shared.contracts.evaluation_events import CriterionScore, InspectionFailed, InspectionPassed
+from shared.contracts.registry_events import ModelRegistered, OrgUnitRegistered, RecipientKind
+
+ALL_CONTRACTS: tuple[type[IntegrationEvent], ...] = (
+    OrgUnitRegistered,
+    ModelRegistered,
+    InspectionPassed,
+    InspectionFailed,
+    AwardGranted,
+)
+
+CONTRACTS_BY_TYPE: dict[str, type[IntegrationEvent]] = {c.ce_type(): c for c in ALL_CONTRACTS}
+
+
+class UnknownContract(LookupError):
+    pass
+
+
+def contract_for(ce_type: str) -> type[IntegrationEvent]:
+    try:
+        return CONTRACTS_BY_TYPE[ce_type]
+    except KeyError:
+        raise UnknownContract(ce_type) from None
+
+
+__all__ = [
+    "ALL_CONTRACTS",
+    "AwardGranted",
+    "CriterionScore",
+    "InspectionFailed",
+    "InspectionPassed",
+    "IntegrationEvent",
+    "ModelRegistered",
+    "OrgUnitRegistered",
+    "RecipientKind",
+    "UnknownContract",
+    "contract_for",
+]

@@ -1,0 +1,106 @@
+"""Turning every refusal into one error shape, with field-level messages in Vietnamese and English.
+
+    {"error": {"code": "validation_failed",
+               "message": {"vi": "...", "en": "..."},
+               "fields": [{"field": "title", "code": "missing", "message": {"vi": "...", "en": "..."}}]}}
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.domain.aggregate import DomainError
+from shared.i18n import message
+from shared.store.event_store import ConcurrencyError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FieldProblem:
+    field: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "code": self.code,
+                "message": message(f"field.{self.code}", **self.params).as_dict()}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, fields: list[FieldProblem] | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.fields = fields or []
+        self.params = params
+
+
+def not_found(what: str = "not_found", **params: Any) -> ApiError:
+    return ApiError(404, what, **params)
+
+
+def invalid_field(field_name: str, code: str, **params: Any) -> ApiError:
+    """A value well-formed but unacceptable (e.g. an unknown org unit): 422 on that field."""
+    return ApiError(422, "validation_failed", [FieldProblem(field_name, code, params)])
+
+
+def error_body(code: str, fields: list[FieldProblem] | None = None, **params: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message(code, **params).as_dict()}
+    if fields:
+        body["fields"] = [f.as_dict() for f in fields]
+    return {"error": body}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def problems_from_validation(errors: list[dict[str, Any]]) -> list[FieldProblem]:
+    problems = []
+    for err in errors:
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items()}
+        if "error" in ctx:
+            ctx["error"] = str(ctx["error"])
+        code = err["type"] if message(f"field.{err['type']}") != message("field.unknown") else "unknown"
+        problems.append(FieldProblem(_field_name(tuple(err["loc"])), code, ctx))
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(error_body("validation_failed", problems_from_validation(list(exc.errors()))),
+                            status_code=422)
+
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(error_body(exc.code, exc.fields, **exc.params), status_code=exc.status,
+                            headers=headers)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, **exc.params), status_code=exc.status)
+
+    @app.exception_handler(ConcurrencyError)
+    async def _conflict(_: Request, exc: ConcurrencyError) -> JSONResponse:
+        return JSONResponse(error_body("conflict_retry"), status_code=409)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = "not_found" if exc.status_code == 404 else "validation_failed"
+        return JSONResponse(error_body(code), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(error_body("internal_error"), status_code=500)

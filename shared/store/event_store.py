@@ -1,0 +1,77 @@
+"""Append-only event store on PostgreSQL, after the pattern of a tracking recorder.
+
+`unique (stream_id, version)` is the only concurrency guard: two writers that loaded the same
+version both try to insert version n+1, and the database lets exactly one of them commit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from shared.domain.events import DomainEvent, EventTypes
+
+
+class ConcurrencyError(Exception):
+    """Someone else appended to the stream first: reload and decide again, or tell the user (409)."""
+
+    def __init__(self, stream_id: str, expected_version: int) -> None:
+        super().__init__(f"stream {stream_id} moved past version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    position: int
+    event_id: UUID
+    stream_id: str
+    version: int
+    event_type: str
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+
+
+class EventStore:
+    def __init__(self, types: EventTypes) -> None:
+        self.types = types
+
+    async def load(self, conn: asyncpg.Connection, stream_id: str) -> list[DomainEvent]:
+        rows = await conn.fetch(
+            "select event_type, payload from events where stream_id = $1 order by version", stream_id)
+        return [self.types.load(r["event_type"], json.loads(r["payload"])) for r in rows]
+
+    async def append(
+        self,
+        conn: asyncpg.Connection,
+        stream_id: str,
+        stream_type: str,
+        expected_version: int,
+        events: list[tuple[UUID, DomainEvent]],
+        metadata: dict[str, Any],
+    ) -> list[StoredEvent]:
+        stored: list[StoredEvent] = []
+        meta = json.dumps(metadata, ensure_ascii=False)
+        try:
+            async with conn.transaction():  # a savepoint: a lost race leaves the caller's tx usable
+                for offset, (event_id, event) in enumerate(events, start=1):
+                    row = await conn.fetchrow(
+                        """insert into events (event_id, stream_id, stream_type, version, event_type, payload, metadata)
+                           values ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)
+                           returning position, recorded_at""",
+                        event_id, stream_id, stream_type, expected_version + offset, event.NAME,
+                        event.model_dump_json(), meta)
+                    stored.append(StoredEvent(row["position"], event_id, stream_id, expected_version + offset,
+                                              event.NAME, event.model_dump(mode="json"), metadata,
+                                              row["recorded_at"]))
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "events_stream_id_version_key":
+                raise ConcurrencyError(stream_id, expected_version) from exc
+            raise
+        return stored

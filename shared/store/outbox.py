@@ -1,0 +1,45 @@
+"""Writing to the transactional outbox: the public event is stored in the command's transaction.
+
+What goes in is the complete NATS message (subject, CloudEvents headers, body), so the relay only
+copies rows to JetStream and never needs the domain code.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from shared.contracts import IntegrationEvent
+from shared.envelope import CloudEvent, source_of
+from shared.subjects import event_subject
+
+
+def to_cloud_event(
+    event: IntegrationEvent,
+    *,
+    event_id: UUID,
+    time: datetime,
+    instance: str,
+    entity: str,
+    actor: str,
+    correlation_id: str,
+    causation_id: str | None = None,
+) -> CloudEvent:
+    extensions = {"orgpath": event.org_path, "actor": actor, "correlationid": correlation_id}
+    if causation_id:
+        extensions["causationid"] = causation_id
+    return CloudEvent(
+        id=str(event_id), source=source_of(instance, event.SERVICE), type=event.ce_type(), time=time,
+        subject=entity, data=event.model_dump(mode="json"), extensions=extensions,
+    )
+
+
+async def enqueue(conn: asyncpg.Connection, event: IntegrationEvent, cloud_event: CloudEvent) -> None:
+    headers, body = cloud_event.to_nats()
+    await conn.execute(
+        "insert into outbox (event_id, subject, headers, body) values ($1, $2, $3::jsonb, $4)",
+        UUID(cloud_event.id), event_subject(event.SERVICE, event.NAME, event.org_path), json.dumps(headers), body,
+    )

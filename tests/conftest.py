@@ -1,0 +1,66 @@
+"""Session fixtures: a real nats-server and a real PostgreSQL on free ports, fresh databases per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.auth.principal import Role
+from shared.auth.tokens import issue_token
+from shared.runtime.nats import EmbeddedNats
+from shared.runtime.postgres import EmbeddedPostgres, free_port
+from shared.store.migrations import PLATFORM_MIGRATIONS, migrate
+
+TEST_SECRET = "test-secret-" + "x" * 32
+os.environ.setdefault("DVK_JWT_SECRET", TEST_SECRET)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", free_port(), fast_unsafe=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    server = EmbeddedNats(tmp_path_factory.mktemp("nats"), free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database(postgres: EmbeddedPostgres) -> str:
+    """A new, empty database for one test: tests never see each other's rows."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres.create_database(name)
+    return postgres.dsn(name)
+
+
+@pytest.fixture
+async def platform_db(database: str) -> AsyncIterator[str]:
+    """A fresh database with the platform tables (events, outbox, inbox, ...) migrated."""
+    conn = await asyncpg.connect(database)
+    try:
+        await migrate(conn, [("platform", PLATFORM_MIGRATIONS)])
+    finally:
+        await conn.close()
+    yield database
+
+
+def token(roles: list[Role] | None = None, org: str = "VN", sub: str = "tester") -> str:
+    return issue_token(TEST_SECRET, subject=sub, name="Người kiểm thử", roles=roles or list(Role), org_scope=org)
+
+
+def auth(roles: list[Role] | None = None, org: str = "VN", sub: str = "tester") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(roles, org, sub)}"}
+
+
+ROOT = Path(__file__).resolve().parents[1]
