@@ -78,10 +78,10 @@ class Platform:
         logs = self.data_dir / "logs"
         logs.mkdir(exist_ok=True)
         for service in SERVICE_PORTS:
-            log = open(logs / f"{service}.log", "ab")  # noqa: SIM115 - closed with the process
-            self.services[service] = subprocess.Popen(
-                [sys.executable, "-m", "shared.runtime.cli", "serve", service], env=self.env,
-                stdout=log, stderr=subprocess.STDOUT)
+            with open(logs / f"{service}.log", "ab") as log:  # the child keeps its own copy of the fd
+                self.services[service] = subprocess.Popen(
+                    [sys.executable, "-m", "shared.runtime.cli", "serve", service], env=self.env,
+                    stdout=log, stderr=subprocess.STDOUT)
 
     def url(self, service: str) -> str:
         port = self.env.get(f"DVK_{service.upper()}_PORT", str(SERVICE_PORTS[service]))
