@@ -10,8 +10,8 @@ from tests.conftest import auth
 from tests.integration.service_host import hosted
 
 
-async def test_registered_model_reaches_jetstream(database: str, nats_server) -> None:
-    async with hosted(DEFINITION, database, nats_server.url) as (_, client):
+async def test_registered_model_reaches_jetstream(database: str, isolated_nats) -> None:
+    async with hosted(DEFINITION, database, isolated_nats.url) as (_, client):
         r = await client.post("/org-units", json={"code": "VN", "name": "Việt Nam", "kind": "country"},
                               headers=auth())
         assert r.status_code == 201, r.text
@@ -27,7 +27,7 @@ async def test_registered_model_reaches_jetstream(database: str, nats_server) ->
         assert r.status_code == 201, r.text
         model_id = r.json()["id"]
 
-        nc = await nats.connect(nats_server.url)
+        nc = await nats.connect(isolated_nats.url)
         js = nc.jetstream()
         sub = await js.pull_subscribe("dvk.registry.model_registered.VN.15._", durable=None, stream="DVK_REGISTRY")
         msgs = []
