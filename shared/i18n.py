@@ -91,7 +91,7 @@ def register_messages(messages: dict[str, Text]) -> None:
         _MESSAGES[code] = text
 
 
-def message(code: str, **params: object) -> Text:
+def message(code: str, /, **params: object) -> Text:
     text = _MESSAGES.get(code) or _MESSAGES["field.unknown"]
     try:
         return text.format(**params)

@@ -17,7 +17,7 @@ class DomainError(Exception):
 
     status = 409
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, /, **params: object) -> None:
         super().__init__(code)
         self.code = code
         self.params = params

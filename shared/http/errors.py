@@ -35,7 +35,7 @@ class FieldProblem:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, fields: list[FieldProblem] | None = None, **params: Any) -> None:
+    def __init__(self, status: int, code: str, fields: list[FieldProblem] | None = None, /, **params: Any) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
@@ -43,16 +43,16 @@ class ApiError(Exception):
         self.params = params
 
 
-def not_found(what: str = "not_found", **params: Any) -> ApiError:
+def not_found(what: str = "not_found", /, **params: Any) -> ApiError:
     return ApiError(404, what, **params)
 
 
-def invalid_field(field_name: str, code: str, **params: Any) -> ApiError:
+def invalid_field(field_name: str, code: str, /, **params: Any) -> ApiError:
     """A value well-formed but unacceptable (e.g. an unknown org unit): 422 on that field."""
     return ApiError(422, "validation_failed", [FieldProblem(field_name, code, params)])
 
 
-def error_body(code: str, fields: list[FieldProblem] | None = None, **params: Any) -> dict[str, Any]:
+def error_body(code: str, fields: list[FieldProblem] | None = None, /, **params: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message(code, **params).as_dict()}
     if fields:
         body["fields"] = [f.as_dict() for f in fields]

@@ -8,12 +8,21 @@ that crashes mid-message must get it again rather than have the server drop it s
 
 from __future__ import annotations
 
+from typing import Any
+
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription
+
+
+async def _raw_body(msg: StreamMessage[Any]) -> bytes:
+    """Hand the body over undecoded: the envelope check, not FastStream's JSON decoder, decides
+    what an unreadable message is (so it is dead-lettered instead of looping)."""
+    return bytes(msg.body)
 
 
 def attach(broker: NatsBroker, sub: Subscription, processor: DeliveryProcessor, ack_wait: float) -> None:
@@ -31,6 +40,7 @@ def attach(broker: NatsBroker, sub: Subscription, processor: DeliveryProcessor, 
             description=sub.description or None,
         ),
         ack_policy=AckPolicy.MANUAL,
+        decoder=_raw_body,
         title=sub.consumer,
         description=sub.description,
     )

@@ -1,0 +1,159 @@
+"""The outbox relay on real NATS and PostgreSQL: crashes republish, nothing is applied twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import nats
+from faststream.nats import NatsBroker
+
+from shared.auth.principal import Principal, Role
+from shared.commands import CommandContext, Transaction
+from shared.domain.events import EventTypes
+from shared.messaging.delivery import DeliveryProcessor, Subscription
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.subscriber import attach
+from shared.messaging.topology import ensure_streams, stream_of
+from shared.store.event_store import EventStore
+from shared.subjects import service_filter
+from tests.conftest import ROOT
+from tests.integration.events_factory import model_registered, publish
+
+ACTOR = Principal("tester", "Người kiểm thử", frozenset({Role.REGISTRAR}), "VN")
+
+
+async def _commit_events(dsn: str, count: int) -> list[str]:
+    """Commit `count` ModelRegistered events to the outbox, as a registry command would."""
+    conn = await asyncpg.connect(dsn)
+    ids = []
+    async with conn.transaction():
+        ctx = CommandContext("registry", "test", "RegisterModel", ACTOR, "corr-1", datetime.now(UTC))
+        tx = Transaction(conn, EventStore(EventTypes()), ctx)
+        for i in range(count):
+            ids.append(str(await tx.publish(model_registered(title=f"Mô hình số {i}"), entity=f"models/{i}")))
+    await conn.close()
+    return ids
+
+
+async def _effects_table(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("create table effects (event_id uuid, consumer text)")
+    await conn.close()
+
+
+async def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(platform_db: str,
+                                                                             isolated_nats) -> None:
+    nc = await nats.connect(isolated_nats.url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    await _effects_table(platform_db)
+    event_ids = await _commit_events(platform_db, 3)
+
+    crashed = subprocess.run([sys.executable, "-m", "tests.integration.crashing_relay", platform_db,
+                              isolated_nats.url], cwd=ROOT, timeout=60)
+    assert crashed.returncode == 137
+    pool = await asyncpg.create_pool(platform_db)
+    # The first row reached JetStream but its mark was rolled back with the dead process.
+    assert await pool.fetchval("select count(*) from outbox where published_at is null") == 3
+    assert (await js.stream_info(stream_of("registry"))).state.messages == 1
+
+    # A downstream consumer applying an effect through the inbox.
+    async def effect(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
+        await conn.execute("insert into effects values ($1, 'downstream')", ce.event_id)
+
+    sub = Subscription("test__model_registered", stream_of("registry"),
+                       service_filter("registry", "model_registered"), effect)
+    broker = NatsBroker(isolated_nats.url)
+    attach(broker, sub, DeliveryProcessor(pool, "test", 5, [0.1]), ack_wait=5)
+    await broker.start()
+
+    relay = OutboxRelay(platform_db, js, "registry", poll_seconds=0.1)
+    task = asyncio.create_task(relay.run())
+    try:
+        async def all_published() -> bool:
+            return await pool.fetchval("select count(*) from outbox where published_at is null") == 0
+
+        async def all_applied() -> bool:
+            return await pool.fetchval("select count(*) from effects") >= 3
+
+        await _wait_for(all_published)
+        await _wait_for(all_applied)
+        await asyncio.sleep(0.3)  # room for a wrongful second effect to show up
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await broker.stop()
+    # The republished first row was dropped by JetStream's duplicate window...
+    assert (await js.stream_info(stream_of("registry"))).state.messages == 3
+    # ...and every event had its effect exactly once.
+    rows = await pool.fetch("select event_id::text as id, count(*) as n from effects group by event_id")
+    assert sorted(r["id"] for r in rows) == sorted(event_ids)
+    assert all(r["n"] == 1 for r in rows)
+    await pool.close()
+    await nc.close()
+
+
+async def test_one_relay_at_a_time_holds_the_lock(platform_db: str, isolated_nats) -> None:
+    nc = await nats.connect(isolated_nats.url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    first = OutboxRelay(platform_db, js, "registry", poll_seconds=0.1)
+    second = OutboxRelay(platform_db, js, "registry", poll_seconds=0.1)
+    tasks = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
+    await asyncio.sleep(0.5)
+    assert [first.active, second.active].count(True) == 1
+    standby = second if first.active else first
+    (tasks[0] if first.active else tasks[1]).cancel()
+    await asyncio.sleep(0.6)
+    assert standby.active, "the standby takes over once the active relay's session ends"
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await nc.close()
+
+
+async def test_same_event_delivered_twice_past_the_duplicate_window_is_applied_once(
+        platform_db: str, isolated_nats) -> None:
+    nc = await nats.connect(isolated_nats.url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    await _effects_table(platform_db)
+    pool = await asyncpg.create_pool(platform_db)
+
+    async def effect(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
+        await conn.execute("insert into effects values ($1, 'downstream')", ce.event_id)
+
+    sub = Subscription("test__dupes", stream_of("registry"), service_filter("registry", "model_registered"), effect)
+    broker = NatsBroker(isolated_nats.url)
+    attach(broker, sub, DeliveryProcessor(pool, "test", 5, [0.1]), ack_wait=5)
+    await broker.start()
+    event = model_registered()
+    ce = await publish(js, event)
+    await publish(js, event, ce, msg_id=str(uuid.uuid4()))  # JetStream cannot tell: a new message id
+    assert (await js.stream_info(stream_of("registry"))).state.messages == 2
+
+    async def both_seen() -> bool:
+        info = await js.consumer_info(stream_of("registry"), "test__dupes")
+        return info.num_ack_pending == 0 and info.delivered.stream_seq == 2
+
+    await _wait_for(both_seen)
+    await broker.stop()
+    assert await pool.fetchval("select count(*) from effects") == 1
+    assert await pool.fetchval("select count(*) from inbox where event_id = $1", ce.event_id) == 1
+    await pool.close()
+    await nc.close()
