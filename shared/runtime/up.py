@@ -49,6 +49,8 @@ class Platform:
     """The running pieces, so that they can be stopped in reverse order whatever happens."""
 
     data_dir: Path
+    base_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    """The environment the platform reads and hands to its services (tests pass their own)."""
     nats: EmbeddedNats | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -58,21 +60,28 @@ class Platform:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         secret_file = self.data_dir / "jwt-secret"
         ensure_secret(self.data_dir)
-        self.env = {k: v for k, v in os.environ.items()}
-        self.env.setdefault("DVK_JWT_SECRET_FILE", str(secret_file))
-        if "DVK_NATS_URL" not in os.environ:
-            self.nats = EmbeddedNats(self.data_dir / "nats", int(os.environ.get("DVK_EMBEDDED_NATS_PORT",
-                                                                                DEFAULT_NATS_PORT)))
+        self.env = dict(self.base_env)
+        if "DVK_JWT_SECRET" not in self.env:
+            self.env.setdefault("DVK_JWT_SECRET_FILE", str(secret_file))
+        if "DVK_NATS_URL" not in self.base_env:
+            port = int(self.base_env.get("DVK_EMBEDDED_NATS_PORT", DEFAULT_NATS_PORT))
+            self.nats = EmbeddedNats(self.data_dir / "nats", port)
             self.nats.start()
             self.env["DVK_NATS_URL"] = self.nats.url
-        missing = [s for s in SERVICE_PORTS if f"DVK_{s.upper()}_DATABASE_URL" not in os.environ]
+        missing = [s for s in SERVICE_PORTS if f"DVK_{s.upper()}_DATABASE_URL" not in self.base_env]
         if missing:
-            self.postgres = EmbeddedPostgres(self.data_dir / "postgres",
-                                             int(os.environ.get("DVK_EMBEDDED_PG_PORT", DEFAULT_PG_PORT)))
+            port = int(self.base_env.get("DVK_EMBEDDED_PG_PORT", DEFAULT_PG_PORT))
+            self.postgres = EmbeddedPostgres(self.data_dir / "postgres", port)
             self.postgres.start()
             for service in missing:
                 self.postgres.create_database(database_name(service))
                 self.env[f"DVK_{service.upper()}_DATABASE_URL"] = self.postgres.dsn(database_name(service))
+
+    def secret(self) -> str:
+        """The secret the services verify tokens with, so printed tokens work against them."""
+        if self.env.get("DVK_JWT_SECRET"):
+            return self.env["DVK_JWT_SECRET"]
+        return Path(self.env["DVK_JWT_SECRET_FILE"]).read_text().strip()
 
     def start_services(self) -> None:
         logs = self.data_dir / "logs"
@@ -138,8 +147,7 @@ def run_platform(data_dir: Path | None, demo: bool = False) -> int:
         print("Đang khởi động các dịch vụ... / Starting the services...", flush=True)
         platform.start_services()
         platform.wait_ready()
-        secret = ensure_secret(platform.data_dir)
-        token = issue_token(secret, subject="dev-admin", name="Quản trị phát triển", roles=list(Role),
+        token = issue_token(platform.secret(), subject="dev-admin", name="Quản trị phát triển", roles=list(Role),
                             org_scope="VN")
         if demo:
             from shared.runtime.demo import load_demo
