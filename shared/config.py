@@ -55,8 +55,13 @@ class ServiceSettings(BaseSettings):
 
     database_url: str
     host: str = "127.0.0.1"
-    port: int
+    port: int = 0
+    """0 means "the service's documented default" (SERVICE_PORTS)."""
 
     @classmethod
     def for_service(cls, service: str) -> ServiceSettings:
-        return cls(_env_prefix=f"DVK_{service.upper()}_", port=SERVICE_PORTS[service])  # type: ignore[call-arg]
+        # Defaults passed as arguments would outrank the environment, so the port is filled after.
+        settings = cls(_env_prefix=f"DVK_{service.upper()}_")  # type: ignore[call-arg]
+        if settings.port == 0:
+            settings = settings.model_copy(update={"port": SERVICE_PORTS[service]})
+        return settings

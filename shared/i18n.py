@@ -39,6 +39,8 @@ _MESSAGES: dict[str, Text] = {
     "idempotency_key_reused": Text("Khóa Idempotency-Key đã dùng cho một yêu cầu khác.",
                                    "This Idempotency-Key was already used for a different request."),
     "not_found": Text("Không tìm thấy.", "Not found."),
+    "dead_letter_not_replayable": Text("Không thể phát lại thư lỗi này: {reason}",
+                                       "This dead letter cannot be replayed: {reason}"),
     "internal_error": Text("Lỗi hệ thống; đã ghi nhận để xử lý.",
                            "Internal error; it has been logged."),
     # field-level messages, keyed by pydantic's error type

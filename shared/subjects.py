@@ -82,3 +82,7 @@ def parse_subject(subject: str) -> ParsedSubject:
     org_path = ".".join(tokens[3:-1])
     split_path(org_path)
     return ParsedSubject(service=tokens[1], event=tokens[2], org_path=org_path)
+
+
+ORG_PATH_PATTERN = CODE_PATTERN.rstrip("$") + r"(\.[A-Za-z0-9][A-Za-z0-9-]{0,31})*$"
+"""An org path as this grammar writes it: codes joined by dots, root first (for input validation)."""

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.subjects import CODE_PATTERN
+from shared.subjects import ORG_PATH_PATTERN
 
 
 class IntegrationEvent(BaseModel):
@@ -25,7 +25,7 @@ class IntegrationEvent(BaseModel):
 
     org_path: str = Field(
         description="Path of the org unit the event is about (not the unit that acted), root first.",
-        pattern=CODE_PATTERN.rstrip("$") + r"(\.[A-Za-z0-9][A-Za-z0-9-]{0,31})*$",
+        pattern=ORG_PATH_PATTERN,
     )
 
     @classmethod

@@ -1,4 +1,5 @@
-"""What an operator does with dead letters: list them, and replay one once its cause is fixed.
+"""What an operator does with dead letters: list them, replay one once its cause is fixed, or
+dismiss one that can never apply (e.g. a message that is not a platform event at all).
 
 Replay goes through the same inbox path as a live delivery, so replaying an event that somehow
 got applied meanwhile changes nothing, and replaying twice is harmless.
@@ -13,9 +14,12 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from shared.envelope import CloudEvent
+from shared.envelope import CloudEvent, EnvelopeError
 from shared.messaging.delivery import DeliveryProcessor, Subscription
 from shared.observability.metrics import DEAD_LETTERS_OPEN
+
+_COLUMNS = ("id", "consumer", "event_id", "subject", "reason", "error", "attempts", "created_at", "resolved_at",
+            "resolution")
 
 
 class DeadLetter(BaseModel):
@@ -27,47 +31,69 @@ class DeadLetter(BaseModel):
     error: str
     attempts: int
     created_at: datetime
-    replayed_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str | None
     headers: dict[str, Any]
     body: str
 
 
 def _row(row: asyncpg.Record) -> DeadLetter:
-    return DeadLetter(**{k: row[k] for k in ("id", "consumer", "event_id", "subject", "reason", "error", "attempts",
-                                             "created_at", "replayed_at")},
-                      headers=json.loads(row["headers"]), body=bytes(row["body"]).decode(errors="replace"))
+    return DeadLetter(**{k: row[k] for k in _COLUMNS}, headers=json.loads(row["headers"]),
+                      body=bytes(row["body"]).decode(errors="replace"))
 
 
-async def list_dead_letters(pool: asyncpg.Pool, include_replayed: bool = False) -> list[DeadLetter]:
-    rows = await pool.fetch(
-        "select * from dead_letters where $1 or replayed_at is null order by id", include_replayed)
+async def list_dead_letters(pool: asyncpg.Pool, include_resolved: bool = False) -> list[DeadLetter]:
+    rows = await pool.fetch("select * from dead_letters where $1 or resolved_at is null order by id", include_resolved)
     return [_row(r) for r in rows]
+
+
+async def refresh_open_gauge(pool: asyncpg.Pool, service: str) -> None:
+    """Set at start and after every change, so the gauge (and its alert) survive a restart."""
+    DEAD_LETTERS_OPEN.labels(service).set(
+        await pool.fetchval("select count(*) from dead_letters where resolved_at is null"))
 
 
 class ReplayError(Exception):
     pass
 
 
-async def replay_dead_letter(pool: asyncpg.Pool, processor: DeliveryProcessor,
-                             subscriptions: dict[str, Subscription], letter_id: int) -> bool:
-    """Apply a dead letter now; returns False if the inbox shows it was applied already."""
+async def _open_letter(pool: asyncpg.Pool, letter_id: int) -> asyncpg.Record:
     row = await pool.fetchrow("select * from dead_letters where id = $1", letter_id)
     if row is None:
         raise ReplayError(f"no dead letter {letter_id}")
-    if row["replayed_at"] is not None:
-        raise ReplayError(f"dead letter {letter_id} was already replayed")
+    if row["resolved_at"] is not None:
+        raise ReplayError(f"dead letter {letter_id} was already {row['resolution']}")
+    return row
+
+
+async def replay_dead_letter(pool: asyncpg.Pool, processor: DeliveryProcessor,
+                             subscriptions: dict[str, Subscription], letter_id: int) -> bool:
+    """Apply a dead letter now; returns False if the inbox shows it was applied already."""
+    row = await _open_letter(pool, letter_id)
     sub = subscriptions.get(row["consumer"])
     if sub is None:
         raise ReplayError(f"this service has no consumer {row['consumer']}")
-    cloud_event = CloudEvent.from_nats(json.loads(row["headers"]), bytes(row["body"]))
-    event = cloud_event.contract()
+    try:
+        cloud_event = CloudEvent.from_nats(json.loads(row["headers"]), bytes(row["body"]))
+        event = cloud_event.contract()
+    except EnvelopeError as exc:
+        raise ReplayError(f"dead letter {letter_id} is still not a valid event ({exc}); dismiss it") from exc
 
     async def mark(conn: asyncpg.Connection) -> None:
-        await conn.execute("update dead_letters set replayed_at = now() where id = $1", letter_id)
+        await conn.execute(
+            "update dead_letters set resolved_at = now(), resolution = 'replayed' where id = $1", letter_id)
 
     applied = await processor.apply(sub, cloud_event, event, conn_hook=mark)
     if not applied:
-        await pool.execute("update dead_letters set replayed_at = now() where id = $1", letter_id)
-    DEAD_LETTERS_OPEN.labels(processor.service).set(
-        await pool.fetchval("select count(*) from dead_letters where replayed_at is null"))
+        await pool.execute(
+            "update dead_letters set resolved_at = now(), resolution = 'replayed' where id = $1", letter_id)
+    await refresh_open_gauge(pool, processor.service)
     return applied
+
+
+async def dismiss_dead_letter(pool: asyncpg.Pool, service: str, letter_id: int) -> None:
+    """Close a dead letter without applying it; it stays in the table for the record."""
+    await _open_letter(pool, letter_id)
+    await pool.execute("update dead_letters set resolved_at = now(), resolution = 'dismissed' where id = $1",
+                       letter_id)
+    await refresh_open_gauge(pool, service)

@@ -129,7 +129,7 @@ class DeliveryProcessor:
                     sub.consumer, event_id, delivery.subject, json.dumps(dict(delivery.headers)), delivery.body,
                     reason, error[:4000], delivery.attempt)
                 DEAD_LETTERS_OPEN.labels(self.service).set(
-                    await conn.fetchval("select count(*) from dead_letters where replayed_at is null"))
+                    await conn.fetchval("select count(*) from dead_letters where resolved_at is null"))
         except (OSError, asyncpg.PostgresError):
             # Nowhere safe to put it yet: keep it in the stream and try again later.
             log.exception("could not write dead letter for %s; will retry", sub.consumer)

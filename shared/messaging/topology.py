@@ -65,5 +65,6 @@ async def ensure_streams(js: JetStreamContext) -> None:
         have = info.config
         if (have.subjects, have.duplicate_window, have.max_age) != (wanted.subjects, wanted.duplicate_window,
                                                                     wanted.max_age):
+            wanted.num_replicas = have.num_replicas  # an operator's replica count is theirs to keep
             await js.update_stream(wanted)
             log.info("updated stream %s", spec.name)

@@ -35,7 +35,14 @@ from shared.domain.events import EventTypes
 from shared.http.errors import ApiError, install_error_handlers
 from shared.http.middleware import ObservabilityMiddleware
 from shared.messaging.asyncapi import asyncapi_document
-from shared.messaging.dead_letters import DeadLetter, ReplayError, list_dead_letters, replay_dead_letter
+from shared.messaging.dead_letters import (
+    DeadLetter,
+    ReplayError,
+    dismiss_dead_letter,
+    list_dead_letters,
+    refresh_open_gauge,
+    replay_dead_letter,
+)
 from shared.messaging.delivery import DeliveryProcessor, Subscription
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.subscriber import attach
@@ -128,6 +135,7 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
             applied = await migrate(conn, definition.migration_scopes())
         for m in applied:
             log.info("applied migration %s/%04d_%s", m.scope, m.version, m.name)
+        await refresh_open_gauge(pool, definition.name)
         nc = await nats.connect(platform.nats_url, name=f"{platform.instance}-{definition.name}",
                                 max_reconnect_attempts=-1)
         js = nc.jetstream()
@@ -204,9 +212,9 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
     admin = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
 
     @router.get("/admin/dead-letters", response_model=list[DeadLetter])
-    async def dead_letters(runtime: Runtime, _: admin, include_replayed: bool = False) -> list[DeadLetter]:
+    async def dead_letters(runtime: Runtime, _: admin, include_resolved: bool = False) -> list[DeadLetter]:
         """Messages this service's consumers gave up on (operators only)."""
-        return await list_dead_letters(runtime.pool, include_replayed)
+        return await list_dead_letters(runtime.pool, include_resolved)
 
     @router.post("/admin/dead-letters/{letter_id}/replay", response_model=ReplayResult)
     async def replay(letter_id: int, runtime: Runtime, _: admin) -> ReplayResult:
@@ -215,7 +223,16 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         try:
             applied = await replay_dead_letter(runtime.pool, runtime.processor, subs, letter_id)
         except ReplayError as exc:
-            raise ApiError(404, "not_found") from exc
+            raise ApiError(409, "dead_letter_not_replayable", reason=str(exc)) from exc
         return ReplayResult(id=letter_id, applied=applied)
+
+    @router.post("/admin/dead-letters/{letter_id}/dismiss", status_code=204)
+    async def dismiss(letter_id: int, runtime: Runtime, _: admin) -> Response:
+        """Close a dead letter that can never apply (it stays on record, marked dismissed)."""
+        try:
+            await dismiss_dead_letter(runtime.pool, definition.name, letter_id)
+        except ReplayError as exc:
+            raise ApiError(404, "not_found") from exc
+        return Response(status_code=204)
 
     return router

@@ -79,9 +79,9 @@ class Platform:
 
     def secret(self) -> str:
         """The secret the services verify tokens with, so printed tokens work against them."""
-        if self.env.get("DVK_JWT_SECRET"):
-            return self.env["DVK_JWT_SECRET"]
-        return Path(self.env["DVK_JWT_SECRET_FILE"]).read_text().strip()
+        if self.env.get("DVK_JWT_SECRET_FILE"):
+            return Path(self.env["DVK_JWT_SECRET_FILE"]).read_text().strip()
+        return self.env["DVK_JWT_SECRET"]
 
     def start_services(self) -> None:
         logs = self.data_dir / "logs"

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 import nats
+import pytest
 from faststream.nats import NatsBroker
 
-from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
+from shared.messaging.dead_letters import ReplayError, dismiss_dead_letter, list_dead_letters, replay_dead_letter
 from shared.messaging.delivery import DeliveryProcessor, Subscription
 from shared.messaging.subscriber import attach
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.observability.metrics import DEAD_LETTERS
 from shared.subjects import event_subject, service_filter
 from tests.integration.events_factory import model_registered, publish
+from tests.integration.polling import eventually
 
 MAX_DELIVER = 3
 
 
-async def _wait_for(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest_flow(
@@ -60,7 +54,7 @@ async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest
         return len(await list_dead_letters(pool)) == 2 and \
             await pool.fetchval("select count(*) from effects where title like 'Mô hình tốt%'") == 3
 
-    await _wait_for(settled)
+    await eventually(settled)
     await broker.stop()
 
     letters = {dl.reason: dl for dl in await list_dead_letters(pool)}
@@ -77,5 +71,11 @@ async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest
     assert await replay_dead_letter(pool, processor, {sub.consumer: sub}, letters["failed"].id) is True
     assert await pool.fetchval("select count(*) from effects where title like 'độc%'") == 1
     assert [dl.reason for dl in await list_dead_letters(pool)] == ["invalid"]
+    with pytest.raises(ReplayError, match="dismiss it"):
+        await replay_dead_letter(pool, processor, {sub.consumer: sub}, letters["invalid"].id)
+    await dismiss_dead_letter(pool, "test", letters["invalid"].id)
+    assert await list_dead_letters(pool) == []
+    resolutions = sorted(dl.resolution or "" for dl in await list_dead_letters(pool, include_resolved=True))
+    assert resolutions == ["dismissed", "replayed"]
     await pool.close()
     await nc.close()

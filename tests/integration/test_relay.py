@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from shared.store.event_store import EventStore
 from shared.subjects import service_filter
 from tests.conftest import ROOT
 from tests.integration.events_factory import model_registered, publish
+from tests.integration.polling import eventually
 
 ACTOR = Principal("tester", "Người kiểm thử", frozenset({Role.REGISTRAR}), "VN")
 
@@ -47,12 +47,6 @@ async def _effects_table(dsn: str) -> None:
     await conn.close()
 
 
-async def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(platform_db: str,
@@ -63,9 +57,9 @@ async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(pla
     await _effects_table(platform_db)
     event_ids = await _commit_events(platform_db, 3)
 
-    crashed = subprocess.run([sys.executable, "-m", "tests.integration.crashing_relay", platform_db,
-                              isolated_nats.url], cwd=ROOT, timeout=60)
-    assert crashed.returncode == 137
+    crashed = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.integration.crashing_relay",
+                                                   platform_db, isolated_nats.url, cwd=ROOT)
+    assert await asyncio.wait_for(crashed.wait(), 60) == 137
     pool = await asyncpg.create_pool(platform_db)
     # The first row reached JetStream but its mark was rolled back with the dead process.
     assert await pool.fetchval("select count(*) from outbox where published_at is null") == 3
@@ -90,8 +84,8 @@ async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(pla
         async def all_applied() -> bool:
             return await pool.fetchval("select count(*) from effects") >= 3
 
-        await _wait_for(all_published)
-        await _wait_for(all_applied)
+        await eventually(all_published)
+        await eventually(all_applied)
         await asyncio.sleep(0.3)  # room for a wrongful second effect to show up
     finally:
         task.cancel()
@@ -151,7 +145,7 @@ async def test_same_event_delivered_twice_past_the_duplicate_window_is_applied_o
         info = await js.consumer_info(stream_of("registry"), "test__dupes")
         return info.num_ack_pending == 0 and info.delivered.stream_seq == 2
 
-    await _wait_for(both_seen)
+    await eventually(both_seen)
     await broker.stop()
     assert await pool.fetchval("select count(*) from effects") == 1
     assert await pool.fetchval("select count(*) from inbox where event_id = $1", ce.event_id) == 1

@@ -78,7 +78,9 @@ create table dead_letters (
     error        text        not null,
     attempts     integer     not null,
     created_at   timestamptz not null default now(),
-    replayed_at  timestamptz
+    resolved_at  timestamptz,
+    resolution   text check (resolution in ('replayed', 'dismissed')),
+    check ((resolved_at is null) = (resolution is null))
 );
 create unique index dead_letters_once on dead_letters (consumer, event_id)
-    where event_id is not null and replayed_at is null;
+    where event_id is not null and resolved_at is null;
