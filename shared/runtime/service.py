@@ -97,6 +97,7 @@ def get_runtime(request: Request) -> ServiceRuntime:
 
 
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+Admin = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
 
 
 def build_app(definition: ServiceDefinition, platform: PlatformSettings | None = None,
@@ -209,15 +210,13 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         return asyncapi_document(definition.name, definition.title, VERSION, definition.publishes,
                                  definition.subscriptions)
 
-    admin = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
-
     @router.get("/admin/dead-letters", response_model=list[DeadLetter])
-    async def dead_letters(runtime: Runtime, _: admin, include_resolved: bool = False) -> list[DeadLetter]:
+    async def dead_letters(runtime: Runtime, _: Admin, include_resolved: bool = False) -> list[DeadLetter]:
         """Messages this service's consumers gave up on (operators only)."""
         return await list_dead_letters(runtime.pool, include_resolved)
 
     @router.post("/admin/dead-letters/{letter_id}/replay", response_model=ReplayResult)
-    async def replay(letter_id: int, runtime: Runtime, _: admin) -> ReplayResult:
+    async def replay(letter_id: int, runtime: Runtime, _: Admin) -> ReplayResult:
         """Apply a dead letter again once its cause is fixed; harmless if already applied."""
         subs = {s.consumer: s for s in definition.subscriptions}
         try:
@@ -227,7 +226,7 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         return ReplayResult(id=letter_id, applied=applied)
 
     @router.post("/admin/dead-letters/{letter_id}/dismiss", status_code=204)
-    async def dismiss(letter_id: int, runtime: Runtime, _: admin) -> Response:
+    async def dismiss(letter_id: int, runtime: Runtime, _: Admin) -> Response:
         """Close a dead letter that can never apply (it stays on record, marked dismissed)."""
         try:
             await dismiss_dead_letter(runtime.pool, definition.name, letter_id)

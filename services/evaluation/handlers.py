@@ -1,0 +1,131 @@
+"""One function per evaluation command: load, let the aggregate decide, save, project, publish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel
+
+from services.evaluation import projections
+from services.evaluation.commands import DefineCriteriaSet, RecordInspection
+from services.evaluation.domain import (
+    CriteriaSet,
+    CriteriaSetDefined,
+    Criterion,
+    GivenScore,
+    Inspection,
+    InspectionRecorded,
+    InvalidInput,
+)
+from shared.auth.dependencies import ensure_scope
+from shared.commands import Transaction
+from shared.contracts import CriterionScore, InspectionFailed, InspectionPassed
+from shared.domain.aggregate import DomainError
+from shared.http.errors import ApiError, FieldProblem
+
+
+class CriteriaSetIssued(BaseModel):
+    id: UUID
+    code: str
+    org_path: str
+    version: int
+
+
+class InspectionResult(BaseModel):
+    id: UUID
+    model_id: UUID
+    passed: bool
+    total_score: float
+    pass_score: float
+    version: int
+
+
+def criteria_set_stream(criteria_set_id: UUID) -> str:
+    return f"criteria-set-{criteria_set_id}"
+
+
+def inspection_stream(inspection_id: UUID) -> str:
+    return f"inspection-{inspection_id}"
+
+
+def _invalid(problems: list[FieldProblem]) -> ApiError:
+    return ApiError(422, "validation_failed", problems)
+
+
+@contextmanager
+def field_problems() -> Iterator[None]:
+    """Turn the aggregate's field-level refusal into the HTTP error shape that names each field."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise _invalid([FieldProblem(p.field, p.code, dict(p.params)) for p in exc.problems]) from exc
+
+
+async def define_criteria_set(cmd: DefineCriteriaSet, criteria_set_id: UUID, tx: Transaction) -> CriteriaSetIssued:
+    """Ban hành bộ tiêu chí: only within the caller's scope; the code is unique at the issuing unit."""
+    ensure_scope(tx.ctx.principal, cmd.org_path)
+    criteria_set = CriteriaSet()
+    with field_problems():
+        criteria_set.define(
+            criteria_set_id=criteria_set_id, code=cmd.code, name=cmd.name, org_path=cmd.org_path, year=cmd.year,
+            valid_from=cmd.valid_from, pass_score=cmd.pass_score,
+            criteria=[Criterion(**c.model_dump()) for c in cmd.criteria], at=tx.ctx.now)
+    defined = criteria_set.pending[0]
+    assert isinstance(defined, CriteriaSetDefined)
+    if await projections.criteria_set_code_taken(tx.conn, cmd.org_path, cmd.code):
+        raise DomainError("criteria_set_code_taken", code=cmd.code, org_path=cmd.org_path)
+    await tx.save(criteria_set, criteria_set_stream(criteria_set_id), "criteria_set")
+    try:
+        await projections.add_criteria_set(tx.conn, defined, tx.ctx.principal.subject, criteria_set.version)
+    except asyncpg.UniqueViolationError as exc:
+        # Two issuers raced for the same code: the loser's whole transaction rolls back.
+        raise DomainError("criteria_set_code_taken", code=cmd.code, org_path=cmd.org_path) from exc
+    return CriteriaSetIssued(id=criteria_set_id, code=defined.code, org_path=defined.org_path,
+                             version=criteria_set.version)
+
+
+async def record_inspection(cmd: RecordInspection, inspection_id: UUID, tx: Transaction) -> InspectionResult:
+    """Ghi kết quả kiểm tra, đánh giá, then tell everyone whether the model passed.
+
+    The model comes from this service's own read model of the registry's events, so a model
+    registered a moment ago may not be known yet: the answer then says so, and a retry succeeds.
+    A model may be inspected again (see `Inspection`); the latest inspection counts.
+    """
+    model = await projections.known_model(tx.conn, cmd.model_id)
+    criteria_set = await tx.load(CriteriaSet, criteria_set_stream(cmd.criteria_set_id))
+    unknown = []
+    if model is None:
+        unknown.append(FieldProblem("model_id", "model_unknown"))
+    if criteria_set is None:
+        unknown.append(FieldProblem("criteria_set_id", "criteria_set_unknown"))
+    if model is None or criteria_set is None:
+        raise _invalid(unknown)
+    ensure_scope(tx.ctx.principal, model.owner_org_path)
+    inspection = Inspection()
+    with field_problems():
+        inspection.assess(
+            inspection_id=inspection_id, model=model, criteria_set=criteria_set,
+            scores=[GivenScore(s.code, s.score) for s in cmd.scores], inspected_on=cmd.inspected_on,
+            notes=cmd.notes, at=tx.ctx.now)
+    recorded = inspection.pending[0]
+    assert isinstance(recorded, InspectionRecorded)
+    await tx.save(inspection, inspection_stream(inspection_id), "inspection")
+    await projections.add_inspection(tx.conn, recorded, tx.ctx.principal.subject, inspection.version)
+    await tx.publish(outcome_contract(recorded), entity=f"inspections/{inspection_id}")
+    return InspectionResult(id=inspection_id, model_id=recorded.model_id, passed=recorded.passed,
+                            total_score=recorded.total_score, pass_score=recorded.pass_score,
+                            version=inspection.version)
+
+
+def outcome_contract(e: InspectionRecorded) -> InspectionPassed | InspectionFailed:
+    """The internal event mapped to its public contract: about the model's owner, not the inspector."""
+    contract = InspectionPassed if e.passed else InspectionFailed
+    return contract(
+        org_path=e.owner_org_path, inspection_id=e.inspection_id, model_id=e.model_id, model_title=e.model_title,
+        owner_org_name=e.owner_org_name, recipient_kind=e.recipient_kind, criteria_set_id=e.criteria_set_id,
+        criteria_set_name=e.criteria_set_name,
+        scores=[CriterionScore(code=s.code, score=s.score, max_score=s.max_score) for s in e.scores],
+        total_score=e.total_score, pass_score=e.pass_score, inspected_at=e.inspected_at)
