@@ -1,0 +1,147 @@
+"""The service's tables: written in the transaction of the command or the delivered event they
+come from, read by the query routes.
+
+- `webhook_endpoints`: the projection of the WebhookEndpoint streams (never rebuilt; see domain.py).
+- `webhook_secrets`: the signing secrets, outside the event log on purpose.
+- `notifications`: the in-app inbox, one row per (event, unit).
+- `webhook_deliveries`: the outgoing queue, one row per (endpoint, event) with the exact body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.notifications.domain import WebhookEndpointDisabled, WebhookEndpointRegistered
+from services.notifications.templates import Rendered
+
+Db = asyncpg.Connection | asyncpg.Pool
+
+
+async def add_endpoint(conn: asyncpg.Connection, e: WebhookEndpointRegistered, secret: str, actor: str,
+                       version: int) -> None:
+    await conn.execute(
+        """insert into webhook_endpoints (id, url, description, org_path, event_types, status, secret_fingerprint,
+                                          created_at, created_by, version)
+           values ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9)""",
+        e.endpoint_id, e.url, e.description, e.org_path, list(e.event_types), e.secret_fingerprint, e.at, actor,
+        version)
+    await conn.execute("insert into webhook_secrets (endpoint_id, secret) values ($1, $2)", e.endpoint_id, secret)
+
+
+async def disable_endpoint(conn: asyncpg.Connection, e: WebhookEndpointDisabled, actor: str, version: int) -> int:
+    """Mark the endpoint disabled and cancel what it still had queued; returns how many were cancelled."""
+    await conn.execute(
+        """update webhook_endpoints set status = 'disabled', disabled_at = $2, disabled_by = $3, version = $4
+           where id = $1""", e.endpoint_id, e.at, actor, version)
+    result: str = await conn.execute(
+        """update webhook_deliveries set status = 'cancelled', last_error = 'endpoint disabled'
+           where endpoint_id = $1 and status = 'pending'""", e.endpoint_id)
+    return int(result.split()[-1])
+
+
+async def add_notification(conn: asyncpg.Connection, *, event_id: UUID, event_type: str, org_path: str,
+                           subject: str | None, text: Rendered, occurred_at: datetime) -> bool:
+    """One inbox row per (event, unit); False when it is there already (the constraint is the guard,
+    a second line behind the consumer's inbox)."""
+    inserted = await conn.fetchval(
+        """insert into notifications (id, event_id, event_type, org_path, subject, title_vi, title_en,
+                                      body_vi, body_en, occurred_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           on conflict (event_id, org_path) do nothing returning true""",
+        uuid.uuid4(), event_id, event_type, org_path, subject, text.title.vi, text.title.en, text.body.vi,
+        text.body.en, occurred_at)
+    return bool(inserted)
+
+
+async def enqueue_deliveries(conn: asyncpg.Connection, *, event_id: UUID, event_type: str, org_path: str,
+                             payload: str) -> int:
+    """One delivery per active endpoint whose subtree holds `org_path` and whose types include this one.
+
+    An endpoint registered after the event was applied does not get it: endpoints receive events
+    from their registration on, never a backlog.
+
+    `for share of e` orders this against a concurrent disable: if the disable holds the row, this
+    waits and then re-reads it (no longer active, so nothing is queued); if this holds it, the
+    disable waits for this commit and its "cancel what is pending" then sees the new rows.
+    Without it, a delivery queued in that instant would still be sent after the DELETE.
+    """
+    result: str = await conn.execute(
+        """insert into webhook_deliveries (id, endpoint_id, event_id, event_type, payload)
+           select gen_random_uuid(), e.id, $1, $2, $3
+           from webhook_endpoints e
+           where e.status = 'active'
+             and ($4 = e.org_path or $4 like e.org_path || '.%')
+             and (cardinality(e.event_types) = 0 or $2 = any(e.event_types))
+           for share of e
+           on conflict (endpoint_id, event_id) do nothing""",
+        event_id, event_type, payload, org_path)
+    return int(result.split()[-1])
+
+
+NOTIFICATION_COLUMNS = """id, event_id, event_type, org_path, subject, title_vi, title_en, body_vi, body_en,
+                          occurred_at, created_at, read_at, read_by"""
+
+
+def notification_view(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "id": row["id"], "event_id": row["event_id"], "event_type": row["event_type"], "org_path": row["org_path"],
+        "subject": row["subject"], "title": {"vi": row["title_vi"], "en": row["title_en"]},
+        "body": {"vi": row["body_vi"], "en": row["body_en"]}, "occurred_at": row["occurred_at"],
+        "created_at": row["created_at"], "read": row["read_at"] is not None, "read_at": row["read_at"],
+        "read_by": row["read_by"],
+    }
+
+
+async def inbox_page(db: Db, root: str, unread_only: bool, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    where = "(org_path = $1 or org_path like $1 || '.%') and (not $2 or read_at is null)"
+    total: int = await db.fetchval(f"select count(*) from notifications where {where}", root, unread_only)
+    rows = await db.fetch(
+        f"""select {NOTIFICATION_COLUMNS} from notifications where {where}
+            order by occurred_at desc, created_at desc, id limit $3 offset $4""",
+        root, unread_only, limit, offset)
+    return total, [notification_view(r) for r in rows]
+
+
+async def notification(db: Db, notification_id: UUID) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await db.fetchrow(
+        f"select {NOTIFICATION_COLUMNS} from notifications where id = $1", notification_id)
+    return row
+
+
+async def mark_read(db: Db, notification_id: UUID, reader: str) -> asyncpg.Record:
+    """Idempotent: the first reader and time are kept."""
+    row: asyncpg.Record = await db.fetchrow(
+        f"""update notifications set read_at = coalesce(read_at, now()), read_by = coalesce(read_by, $2)
+            where id = $1 returning {NOTIFICATION_COLUMNS}""", notification_id, reader)
+    return row
+
+
+ENDPOINT_COLUMNS = """id, url, description, org_path, event_types, status, secret_fingerprint, created_at,
+                      created_by, disabled_at, disabled_by, version"""
+
+
+async def endpoints_under(db: Db, root: str) -> list[dict[str, Any]]:
+    rows = await db.fetch(
+        f"""select {ENDPOINT_COLUMNS} from webhook_endpoints where org_path = $1 or org_path like $1 || '.%'
+            order by created_at""", root)
+    return [dict(r) for r in rows]
+
+
+async def endpoint(db: Db, endpoint_id: UUID) -> dict[str, Any] | None:
+    row = await db.fetchrow(f"select {ENDPOINT_COLUMNS} from webhook_endpoints where id = $1", endpoint_id)
+    return dict(row) if row is not None else None
+
+
+async def deliveries_of(db: Db, endpoint_id: UUID, status: str | None, limit: int,
+                        offset: int) -> list[dict[str, Any]]:
+    rows = await db.fetch(
+        """select id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, last_attempt_at,
+                  last_status_code, last_error, created_at, delivered_at
+           from webhook_deliveries where endpoint_id = $1 and ($2::text is null or status = $2)
+           order by created_at desc, id limit $3 offset $4""", endpoint_id, status, limit, offset)
+    return [dict(r) for r in rows]

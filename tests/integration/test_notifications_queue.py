@@ -1,0 +1,92 @@
+"""The webhook queue against a concurrent disable, on real PostgreSQL: nothing is sent after DELETE.
+
+Two transactions are interleaved by hand (a consumer queueing deliveries, an administrator
+disabling the endpoint) in both orders; whichever commits first, no pending delivery survives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from services.notifications import projections
+from services.notifications.domain import WebhookEndpointDisabled, WebhookEndpointRegistered
+from services.notifications.service import DEFINITION
+from services.notifications.webhooks import fingerprint, new_secret
+from shared.store.migrations import migrate
+
+TYPE = "vn.dvk.registry.model_registered.v1"
+
+
+@pytest.fixture
+async def dsn(database: str) -> AsyncIterator[str]:
+    conn = await asyncpg.connect(database)
+    try:
+        await migrate(conn, DEFINITION.migration_scopes())
+    finally:
+        await conn.close()
+    yield database
+
+
+async def _endpoint(conn: asyncpg.Connection) -> uuid.UUID:
+    endpoint_id, secret = uuid.uuid4(), new_secret()
+    await projections.add_endpoint(conn, WebhookEndpointRegistered(
+        endpoint_id=endpoint_id, url="https://portal.example.vn/hook", description=None, org_path="VN.15",
+        event_types=(), secret_fingerprint=fingerprint(secret), at=datetime.now(UTC)), secret, "admin", 1)
+    return endpoint_id
+
+
+async def _enqueue(conn: asyncpg.Connection) -> int:
+    return await projections.enqueue_deliveries(conn, event_id=uuid.uuid4(), event_type=TYPE,
+                                                org_path="VN.15.04321", payload="{}")
+
+
+async def _disable(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> int:
+    return await projections.disable_endpoint(conn, WebhookEndpointDisabled(endpoint_id=endpoint_id,
+                                                                            at=datetime.now(UTC)), "admin", 2)
+
+
+async def test_disable_first_then_the_consumer_queues_nothing(dsn: str) -> None:
+    admin, consumer = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        endpoint_id = await _endpoint(admin)
+        disabling, queueing = admin.transaction(), consumer.transaction()
+        await disabling.start()
+        await _disable(admin, endpoint_id)
+        await queueing.start()
+        queued = asyncio.create_task(_enqueue(consumer))
+        await asyncio.sleep(0.3)
+        assert not queued.done(), "the consumer must wait for the disable to settle"
+        await disabling.commit()
+        assert await asyncio.wait_for(queued, 5) == 0
+        await queueing.commit()
+        assert await admin.fetchval("select count(*) from webhook_deliveries") == 0
+    finally:
+        await admin.close()
+        await consumer.close()
+
+
+async def test_consumer_first_then_the_disable_cancels_what_it_queued(dsn: str) -> None:
+    admin, consumer = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        endpoint_id = await _endpoint(admin)
+        queueing, disabling = consumer.transaction(), admin.transaction()
+        await queueing.start()
+        assert await _enqueue(consumer) == 1
+        await disabling.start()
+        cancelled = asyncio.create_task(_disable(admin, endpoint_id))
+        await asyncio.sleep(0.3)
+        assert not cancelled.done(), "the disable must wait for the consumer's commit"
+        await queueing.commit()
+        assert await asyncio.wait_for(cancelled, 5) == 1
+        await disabling.commit()
+        rows = await admin.fetch("select status from webhook_deliveries")
+        assert [r["status"] for r in rows] == ["cancelled"]
+    finally:
+        await admin.close()
+        await consumer.close()
