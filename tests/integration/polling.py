@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-async def eventually(predicate: Callable[[], Awaitable[bool]], within: float = 10.0, what: str = "condition") -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} not met within {within}s")
-        await asyncio.sleep(0.05)
+async def eventually(check: Callable[[], Awaitable[T] | T], within: float = 5.0, every: float = 0.05) -> T:
+    """Poll `check` (plain or async) until it returns something truthy; fail with the last value."""
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {within}s; last value: {value!r}")
+        await asyncio.sleep(every)

@@ -54,7 +54,7 @@ async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest
         return len(await list_dead_letters(pool)) == 2 and \
             await pool.fetchval("select count(*) from effects where title like 'Mô hình tốt%'") == 3
 
-    await eventually(settled)
+    await eventually(settled, within=20)
     await broker.stop()
 
     letters = {dl.reason: dl for dl in await list_dead_letters(pool)}

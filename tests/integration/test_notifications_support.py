@@ -1,8 +1,6 @@
 """Helpers for the notifications integration tests (no tests here; the name keeps it beside them).
 
-- `Receiver`: a real HTTP server on 127.0.0.1 (uvicorn in its own thread and event loop, so it
-  answers however busy the service's loop is) that records every request and answers scripted
-  statuses.
+- `Receiver` (from `tests.webhook_receiver`): a real HTTP server on 127.0.0.1 that records requests.
 - `Hosted`: the notifications service running in-process on its own database and nats-server,
   plus a JetStream client to publish with and a database connection to count rows with.
 - Event factories and `publish`, which sends a CloudEvent exactly as a service's relay would.
@@ -10,102 +8,30 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import threading
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import asyncpg
 import httpx
 import nats
-import uvicorn
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
 from services.notifications.service import DEFINITION
 from shared.contracts import AwardGranted, CriterionScore, InspectionPassed, IntegrationEvent, ModelRegistered
 from shared.envelope import CloudEvent
-from shared.runtime.postgres import free_port
 from shared.store.outbox import to_cloud_event
 from shared.subjects import event_subject
+from tests.integration.polling import eventually
 from tests.integration.service_host import hosted
+from tests.webhook_receiver import Received, Receiver
 
 T = TypeVar("T")
 AT = datetime(2025, 10, 14, 18, 30, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    at: float
-
-
-@dataclass
-class Receiver:
-    statuses: list[int] = field(default_factory=list)
-    """Answered in order, then 200 for ever."""
-    requests: list[Received] = field(default_factory=list)
-    port: int = field(default_factory=free_port)
-
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        config = uvicorn.Config(self._app, host="127.0.0.1", port=self.port, interface="asgi3", lifespan="off",
-                                log_level="warning", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="webhook-receiver", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/dvk"
-
-    def received(self) -> list[Received]:
-        with self._lock:
-            return list(self.requests)
-
-    async def _app(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
-                   send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
-        body, more = b"", True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        with self._lock:
-            self.requests.append(Received(scope["path"], {k.decode(): v.decode() for k, v in scope["headers"]}, body,
-                                          time.monotonic()))
-            status = self.statuses.pop(0) if self.statuses else 200
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
-        await send({"type": "http.response.body", "body": b"ok" if status < 300 else b"try later"})
-
-    async def __aenter__(self) -> Receiver:
-        self._thread.start()
-        await eventually(lambda: self._server.started, within=10)
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        self._server.should_exit = True
-        await asyncio.to_thread(self._thread.join, 10)
-
-
-async def eventually(check: Callable[[], Awaitable[T] | T], within: float = 5.0, every: float = 0.05) -> T:
-    """Poll `check` (plain or async) until it returns something truthy; fail with the last value."""
-    deadline = time.monotonic() + within
-    while True:
-        value = check()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within}s; last value: {value!r}")
-        await asyncio.sleep(every)
 
 
 @dataclass
@@ -174,3 +100,6 @@ async def publish(js: JetStreamContext, event: IntegrationEvent, ce: CloudEvent 
         headers["Nats-Msg-Id"] = msg_id
     ack = await js.publish(event_subject(event.SERVICE, event.NAME, event.org_path), body, headers=headers)
     return ce, ack
+
+
+__all__ = ["Hosted", "Received", "Receiver", "eventually", "running"]

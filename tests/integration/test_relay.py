@@ -84,8 +84,8 @@ async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(pla
         async def all_applied() -> bool:
             return await pool.fetchval("select count(*) from effects") >= 3
 
-        await eventually(all_published)
-        await eventually(all_applied)
+        await eventually(all_published, within=15)
+        await eventually(all_applied, within=15)
         await asyncio.sleep(0.3)  # room for a wrongful second effect to show up
     finally:
         task.cancel()
@@ -145,7 +145,7 @@ async def test_same_event_delivered_twice_past_the_duplicate_window_is_applied_o
         info = await js.consumer_info(stream_of("registry"), "test__dupes")
         return info.num_ack_pending == 0 and info.delivered.stream_seq == 2
 
-    await eventually(both_seen)
+    await eventually(both_seen, within=15)
     await broker.stop()
     assert await pool.fetchval("select count(*) from effects") == 1
     assert await pool.fetchval("select count(*) from inbox where event_id = $1", ce.event_id) == 1
