@@ -91,7 +91,7 @@ class DemoLoader:
             self.wait_until("evaluation", f"/models/{model['id']}")
             codes = [c["code"] for c in CRITERIA_SET["criteria"]]  # type: ignore[index]
             inspection = self.post("evaluation", "/inspections", f"inspection-{i}", {
-                "model_id": model["id"], "criteria_set_id": criteria["id"],
+                "model_id": model["id"], "criteria_set_id": criteria["id"], "inspected_on": "2025-09-20",
                 "scores": [{"code": c, "score": s} for c, s in zip(codes, scores, strict=True)]})
             models.append((model, inspection))
         round_ = self.post("awards", "/rounds", "round-2025", {**ROUND, "org_path": province["org_path"]})
