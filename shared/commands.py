@@ -27,7 +27,7 @@ from shared.auth.principal import Principal
 from shared.contracts import IntegrationEvent
 from shared.domain.aggregate import Aggregate, DomainError
 from shared.http.errors import ApiError
-from shared.observability.metrics import COMMAND_SECONDS, COMMANDS
+from shared.observability.metrics import COMMAND_RETRIES, COMMAND_SECONDS, COMMANDS
 from shared.store.event_store import ConcurrencyError, EventStore, StoredEvent
 from shared.store.outbox import enqueue, to_cloud_event
 
@@ -169,6 +169,7 @@ class CommandExecutor:
                     if attempt >= retries:
                         raise
                     attempt += 1
+                    COMMAND_RETRIES.labels(self.service, ctx.command).inc()
                     log.info("retrying %s after a lost race (attempt %d)", ctx.command, attempt)
                 except asyncpg.UniqueViolationError as exc:
                     if key is not None and exc.constraint_name == "idempotency_keys_pkey":

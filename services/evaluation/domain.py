@@ -18,32 +18,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.domain.aggregate import Aggregate, DomainError
+from shared.domain.aggregate import Aggregate, DomainError, InvalidInput, Problem
 from shared.domain.events import DomainEvent, EventTypes
 from shared.i18n import VN_TZ
 from shared.subjects import in_subtree
 
 EVENT_TYPES = EventTypes()
 RecipientKind = Literal["collective", "individual"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one field of a command: `field` is a dotted path such as `scores.2.score`."""
-
-    field: str
-    code: str
-    params: dict[str, object]
-
-
-class InvalidInput(DomainError):
-    """The aggregate refuses values of the request itself: answered as 422 with field-level messages."""
-
-    status = 422
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("validation_failed")
-        self.problems = problems
 
 
 class _Problems:
@@ -57,7 +38,7 @@ class _Problems:
 
     def raise_any(self) -> None:
         if self.found:
-            raise InvalidInput(self.found)
+            raise InvalidInput.of(self.found)
 
 
 class Criterion(BaseModel):
@@ -227,7 +208,7 @@ class Inspection(Aggregate):
             raise DomainError("inspection_already_recorded", inspection_id=self.recorded.inspection_id)
         rules = criteria_set.defined
         if rules is None:
-            raise InvalidInput([Problem("criteria_set_id", "criteria_set_unknown", {})])
+            raise InvalidInput("criteria_set_id", "criteria_set_unknown")
         problems = _Problems()
         today = at.astimezone(VN_TZ).date()
         day = inspected_on or today

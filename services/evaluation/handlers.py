@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from uuid import UUID
 
 import asyncpg
@@ -18,13 +16,11 @@ from services.evaluation.domain import (
     GivenScore,
     Inspection,
     InspectionRecorded,
-    InvalidInput,
 )
 from shared.auth.dependencies import ensure_scope
 from shared.commands import Transaction
 from shared.contracts import CriterionScore, InspectionFailed, InspectionPassed
-from shared.domain.aggregate import DomainError
-from shared.http.errors import ApiError, FieldProblem
+from shared.domain.aggregate import DomainError, InvalidInput, Problem
 
 
 class CriteriaSetIssued(BaseModel):
@@ -51,28 +47,14 @@ def inspection_stream(inspection_id: UUID) -> str:
     return f"inspection-{inspection_id}"
 
 
-def _invalid(problems: list[FieldProblem]) -> ApiError:
-    return ApiError(422, "validation_failed", problems)
-
-
-@contextmanager
-def field_problems() -> Iterator[None]:
-    """Turn the aggregate's field-level refusal into the HTTP error shape that names each field."""
-    try:
-        yield
-    except InvalidInput as exc:
-        raise _invalid([FieldProblem(p.field, p.code, dict(p.params)) for p in exc.problems]) from exc
-
-
 async def define_criteria_set(cmd: DefineCriteriaSet, criteria_set_id: UUID, tx: Transaction) -> CriteriaSetIssued:
     """Ban hành bộ tiêu chí: only within the caller's scope; the code is unique at the issuing unit."""
     ensure_scope(tx.ctx.principal, cmd.org_path)
     criteria_set = CriteriaSet()
-    with field_problems():
-        criteria_set.define(
-            criteria_set_id=criteria_set_id, code=cmd.code, name=cmd.name, org_path=cmd.org_path, year=cmd.year,
-            valid_from=cmd.valid_from, pass_score=cmd.pass_score,
-            criteria=[Criterion(**c.model_dump()) for c in cmd.criteria], at=tx.ctx.now)
+    criteria_set.define(
+        criteria_set_id=criteria_set_id, code=cmd.code, name=cmd.name, org_path=cmd.org_path, year=cmd.year,
+        valid_from=cmd.valid_from, pass_score=cmd.pass_score,
+        criteria=[Criterion(**c.model_dump()) for c in cmd.criteria], at=tx.ctx.now)
     defined = criteria_set.pending[0]
     assert isinstance(defined, CriteriaSetDefined)
     if await projections.criteria_set_code_taken(tx.conn, cmd.org_path, cmd.code):
@@ -98,18 +80,17 @@ async def record_inspection(cmd: RecordInspection, inspection_id: UUID, tx: Tran
     criteria_set = await tx.load(CriteriaSet, criteria_set_stream(cmd.criteria_set_id))
     unknown = []
     if model is None:
-        unknown.append(FieldProblem("model_id", "model_unknown"))
+        unknown.append(Problem("model_id", "model_unknown", {}))
     if criteria_set is None:
-        unknown.append(FieldProblem("criteria_set_id", "criteria_set_unknown"))
+        unknown.append(Problem("criteria_set_id", "criteria_set_unknown", {}))
     if model is None or criteria_set is None:
-        raise _invalid(unknown)
+        raise InvalidInput.of(unknown)
     ensure_scope(tx.ctx.principal, model.owner_org_path)
     inspection = Inspection()
-    with field_problems():
-        inspection.assess(
-            inspection_id=inspection_id, model=model, criteria_set=criteria_set,
-            scores=[GivenScore(s.code, s.score) for s in cmd.scores], inspected_on=cmd.inspected_on,
-            notes=cmd.notes, at=tx.ctx.now)
+    inspection.assess(
+        inspection_id=inspection_id, model=model, criteria_set=criteria_set,
+        scores=[GivenScore(s.code, s.score) for s in cmd.scores], inspected_on=cmd.inspected_on,
+        notes=cmd.notes, at=tx.ctx.now)
     recorded = inspection.pending[0]
     assert isinstance(recorded, InspectionRecorded)
     await tx.save(inspection, inspection_stream(inspection_id), "inspection")

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.domain.aggregate import DomainError
+from shared.domain.aggregate import DomainError, InvalidInput
 from shared.i18n import message
 from shared.store.event_store import ConcurrencyError
 
@@ -89,6 +89,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, InvalidInput):
+            fields = [FieldProblem(p.field, p.code, dict(p.params)) for p in exc.problems]
+            return JSONResponse(error_body("validation_failed", fields), status_code=exc.status)
         return JSONResponse(error_body(exc.code, **exc.params), status_code=exc.status)
 
     @app.exception_handler(ConcurrencyError)

@@ -10,6 +10,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 COMMANDS = Counter("dvk_commands_total", "Commands handled, by outcome.",
                    ["service", "command", "outcome"])
+COMMAND_RETRIES = Counter("dvk_command_retries_total", "Commands decided again after losing a race on their stream.",
+                          ["service", "command"])
 COMMAND_SECONDS = Histogram("dvk_command_duration_seconds", "Time to decide and commit a command.",
                             ["service", "command"])
 HTTP_REQUESTS = Counter("dvk_http_requests_total", "HTTP requests by route template and status class.",

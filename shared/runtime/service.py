@@ -169,7 +169,11 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
         if nc is not None:
             with contextlib.suppress(Exception):
                 await nc.drain()
-        await pool.close()
+        try:
+            await asyncio.wait_for(pool.close(), 10)
+        except TimeoutError:
+            log.warning("connections still in use after 10 s; terminating the pool")
+            pool.terminate()
 
 
 class ReplayResult(BaseModel):

@@ -1,0 +1,147 @@
+"""The awards service's read models: written in the command's (or the consumer's) transaction.
+
+`eligible_models` is this service's own copy of the evaluation service's facts (services never
+read each other's databases); the round tables mirror the round streams for the query routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.awards.domain import AwardGrantedInRound, EligibleModel, ModelNominated, RoundOpened
+from shared.contracts import InspectionPassed
+
+Executor = asyncpg.Connection | asyncpg.Pool
+
+
+async def record_passed_inspection(conn: asyncpg.Connection, e: InspectionPassed) -> bool:
+    """Upsert a model's latest passed inspection; an older or replayed one never overwrites a newer.
+
+    Deliveries may arrive out of order (redelivery, a parent's stream sourcing a child's), so the
+    row only moves forward in (inspected_at, inspection_id) order. Returns whether it changed.
+    """
+    changed = await conn.fetchval(
+        """insert into eligible_models as m (model_id, title, org_path, owner_org_name, recipient_kind,
+                                             inspection_id, total_score, passed_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           on conflict (model_id) do update set
+               title = excluded.title, org_path = excluded.org_path, owner_org_name = excluded.owner_org_name,
+               recipient_kind = excluded.recipient_kind, inspection_id = excluded.inspection_id,
+               total_score = excluded.total_score, passed_at = excluded.passed_at, updated_at = now()
+           where (m.passed_at, m.inspection_id) < (excluded.passed_at, excluded.inspection_id)
+           returning true""",
+        e.model_id, e.model_title, e.org_path, e.owner_org_name, e.recipient_kind, e.inspection_id,
+        e.total_score, e.inspected_at)
+    return bool(changed)
+
+
+async def eligible_model(conn: Executor, model_id: UUID) -> EligibleModel | None:
+    row = await conn.fetchrow("select * from eligible_models where model_id = $1", model_id)
+    if row is None:
+        return None
+    return EligibleModel(model_id=row["model_id"], title=row["title"], org_path=row["org_path"],
+                         owner_org_name=row["owner_org_name"], recipient_kind=row["recipient_kind"],
+                         inspection_id=row["inspection_id"], total_score=row["total_score"])
+
+
+async def add_round(conn: asyncpg.Connection, e: RoundOpened, actor: str, version: int) -> None:
+    await conn.execute(
+        """insert into rounds (id, name, kind, year, org_path, decision_date, opened_at, opened_by, version)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        e.round_id, e.name, e.kind.value, e.year, e.org_path, e.decision_date, e.at, actor, version)
+    await conn.executemany(
+        "insert into quotas (round_id, award_type, recipient_kind, quota) values ($1, $2, $3, $4)",
+        [(e.round_id, q.award_type.value, q.recipient_kind, q.quota) for q in e.quotas])
+
+
+async def _advance_round(conn: asyncpg.Connection, round_id: UUID, version: int) -> None:
+    """Projections ignore stale versions: only a newer version of the round moves the row."""
+    await conn.execute("update rounds set version = $2 where id = $1 and version < $2", round_id, version)
+
+
+async def add_nomination(conn: asyncpg.Connection, round_id: UUID, e: ModelNominated, actor: str,
+                         version: int) -> None:
+    m = e.model
+    await conn.execute(
+        """insert into nominations (id, round_id, model_id, award_type, recipient_kind, model_title, owner_org_path,
+                                    owner_org_name, inspection_id, total_score, summary, nominated_at, nominated_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+        e.nomination_id, round_id, m.model_id, e.award_type.value, m.recipient_kind, m.title, m.org_path,
+        m.owner_org_name, m.inspection_id, m.total_score, e.summary, e.at, actor)
+    await _advance_round(conn, round_id, version)
+
+
+async def add_grant(conn: asyncpg.Connection, round_id: UUID, e: AwardGrantedInRound, model: EligibleModel,
+                    actor: str, version: int) -> None:
+    await conn.execute(
+        """insert into grants (id, round_id, nomination_id, model_id, award_type, recipient_kind, owner_org_path,
+                               quota, granted_in_quota, granted_at, granted_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+        e.grant_id, round_id, e.nomination_id, model.model_id, e.award_type.value, e.recipient_kind, model.org_path,
+        e.quota, e.granted_in_quota, e.at, actor)
+    await conn.execute("update nominations set status = 'granted' where id = $1", e.nomination_id)
+    # The count the round decided on, not an increment: replaying the projection gives the same row.
+    await conn.execute(
+        """update quotas set granted = greatest(granted, $4)
+           where round_id = $1 and award_type = $2 and recipient_kind = $3""",
+        round_id, e.award_type.value, e.recipient_kind, e.granted_in_quota)
+    await _advance_round(conn, round_id, version)
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+async def round_row(conn: Executor, round_id: UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow("select * from rounds where id = $1", round_id)
+    if row is None:
+        return None
+    result = dict(row)
+    result["quotas"] = await round_quotas(conn, round_id)
+    return result
+
+
+async def round_quotas(conn: Executor, round_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """select award_type, recipient_kind, quota, granted, quota - granted as remaining
+           from quotas where round_id = $1 order by award_type, recipient_kind""", round_id)
+    return [dict(r) for r in rows]
+
+
+async def rounds_visible_from(conn: Executor, scope: str, year: int | None) -> list[dict[str, Any]]:
+    """Rounds held inside the scope, and rounds of the bodies above it (which the scope nominates to)."""
+    rows = await conn.fetch(
+        """select * from rounds
+           where (org_path = $1 or org_path like $1 || '.%' or $1 like org_path || '.%')
+             and ($2::int is null or year = $2)
+           order by opened_at desc""", scope, year)
+    return [dict(r) for r in rows]
+
+
+async def nominations_of(conn: Executor, round_id: UUID, under: str | None) -> list[dict[str, Any]]:
+    """A round's nominations, all of them or (for a unit below the council) only its own subtree's."""
+    rows = await conn.fetch(
+        """select n.*, g.id as grant_id, g.granted_in_quota, g.granted_at
+           from nominations n left join grants g on g.nomination_id = n.id
+           where n.round_id = $1
+             and ($2::text is null or n.owner_org_path = $2 or n.owner_org_path like $2 || '.%')
+           order by n.nominated_at""", round_id, under)
+    return [dict(r) for r in rows]
+
+
+async def eligible_under(conn: Executor, scope: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """select * from eligible_models where org_path = $1 or org_path like $1 || '.%'
+           order by passed_at desc""", scope)
+    return [dict(r) for r in rows]
+
+
+async def quota_remaining_totals(conn: Executor) -> dict[tuple[str, str], int]:
+    """Quota left per (award type, recipient kind), summed over open rounds: the business gauge."""
+    rows = await conn.fetch(
+        """select q.award_type, q.recipient_kind, sum(q.quota - q.granted)::bigint as remaining
+           from quotas q join rounds r on r.id = q.round_id
+           where r.status = 'open' group by q.award_type, q.recipient_kind""")
+    return {(r["award_type"], r["recipient_kind"]): int(r["remaining"]) for r in rows}
+

@@ -1,0 +1,32 @@
+"""Composition root of the awards service: what it is, for the shared host to run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.awards import messages  # noqa: F401 - registers the service's messages
+from services.awards.api import router
+from services.awards.domain import EVENT_TYPES
+from services.awards.metrics import keep_quota_gauge_fresh
+from services.awards.subscriptions import INSPECTION_PASSED
+from shared.contracts import AwardGranted
+from shared.runtime.service import ServiceDefinition, build_app
+
+DEFINITION = ServiceDefinition(
+    name="awards",
+    title="Dân Vận Khéo — Thi đua, khen thưởng (awards)",
+    description="Đợt khen thưởng, chỉ tiêu, đề nghị và quyết định khen thưởng — "
+                "award rounds, quotas, nominations and grants.",
+    migrations=Path(__file__).parent / "migrations",
+    event_types=EVENT_TYPES,
+    routers=[router],
+    publishes=[AwardGranted],
+    subscriptions=[INSPECTION_PASSED],
+    background=[keep_quota_gauge_fresh],
+)
+
+
+def create_app() -> FastAPI:
+    return build_app(DEFINITION)
