@@ -90,7 +90,8 @@ class Platform:
             with open(logs / f"{service}.log", "ab") as log:  # the child keeps its own copy of the fd
                 self.services[service] = subprocess.Popen(
                     [sys.executable, "-m", "shared.runtime.cli", "serve", service], env=self.env,
-                    stdout=log, stderr=subprocess.STDOUT)
+                    stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True)  # Ctrl-C reaches `dvk up` alone; it stops the services in order
 
     def url(self, service: str) -> str:
         port = self.env.get(f"DVK_{service.upper()}_PORT", str(SERVICE_PORTS[service]))
