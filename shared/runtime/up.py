@@ -142,6 +142,7 @@ def run_platform(data_dir: Path | None, demo: bool = False) -> int:
         stop_requested = True
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started in the background with SIGINT ignored
     try:
         print("Đang khởi động NATS và PostgreSQL... / Starting NATS and PostgreSQL...", flush=True)
         platform.start_infrastructure()
@@ -167,8 +168,6 @@ def run_platform(data_dir: Path | None, demo: bool = False) -> int:
                     print(f"{service} exited with {proc.returncode}; stopping.", file=sys.stderr)
                     return 1
             time.sleep(0.5)
-        return 0
-    except KeyboardInterrupt:
         return 0
     finally:
         print("Đang dừng... / Stopping...", flush=True)
