@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from services.awards import handlers, projections
 from services.awards.commands import NominateModel, OpenRound
+from services.awards.domain import EligibleModel
 from services.awards.metrics import refresh_quota_gauge
 from shared.auth.dependencies import current_principal, ensure_scope, require
 from shared.auth.principal import Principal, Role
@@ -83,14 +84,9 @@ class NominationView(BaseModel):
     granted_at: datetime | None
 
 
-class EligibleModelView(BaseModel):
-    model_id: UUID
-    title: str
-    org_path: str
-    owner_org_name: str
-    recipient_kind: RecipientKind
-    inspection_id: UUID
-    total_score: float
+class EligibleModelView(EligibleModel):
+    """The read model's row: the snapshot nominations use, and when the model passed."""
+
     passed_at: datetime
 
 

@@ -6,15 +6,15 @@ server name — which federation over leaf nodes relies on — are explicit per 
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from shared.runtime.process import ChildServer
 
 
 def nats_server_binary() -> str:
@@ -28,8 +28,9 @@ def nats_server_binary() -> str:
     return found
 
 
+
 @dataclass
-class EmbeddedNats:
+class EmbeddedNats(ChildServer):
     store_dir: Path
     port: int
     monitor_port: int | None = None
@@ -75,21 +76,3 @@ class EmbeddedNats:
                 time.sleep(0.05)
         raise TimeoutError(f"nats-server did not start within {timeout}s")
 
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        self._proc.send_signal(signal.SIGTERM)
-        try:
-            self._proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-
-    def kill(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-            self._proc.wait()
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None

