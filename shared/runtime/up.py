@@ -84,22 +84,25 @@ class Platform:
         return self.env["DVK_JWT_SECRET"]
 
     def start_services(self) -> None:
+        for service in SERVICE_PORTS:
+            self.start_service(service)
+
+    def start_service(self, service: str) -> None:
         logs = self.data_dir / "logs"
         logs.mkdir(exist_ok=True)
-        for service in SERVICE_PORTS:
-            with open(logs / f"{service}.log", "ab") as log:  # the child keeps its own copy of the fd
-                self.services[service] = subprocess.Popen(
-                    [sys.executable, "-m", "shared.runtime.cli", "serve", service], env=self.env,
-                    stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True)  # Ctrl-C reaches `dvk up` alone; it stops the services in order
+        with open(logs / f"{service}.log", "ab") as log:  # the child keeps its own copy of the fd
+            self.services[service] = subprocess.Popen(
+                [sys.executable, "-m", "shared.runtime.cli", "serve", service], env=self.env,
+                stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)  # Ctrl-C reaches `dvk up` alone; it stops the services in order
 
     def url(self, service: str) -> str:
         port = self.env.get(f"DVK_{service.upper()}_PORT", str(SERVICE_PORTS[service]))
         return f"http://127.0.0.1:{port}"
 
-    def wait_ready(self, timeout: float = 90.0) -> None:
+    def wait_ready(self, timeout: float = 90.0, services: set[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
-        waiting = set(self.services)
+        waiting = set(services or self.services)
         while waiting and time.monotonic() < deadline:
             for service in sorted(waiting):
                 proc = self.services[service]

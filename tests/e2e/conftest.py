@@ -20,7 +20,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DVK_")}
     env.update({f"DVK_{s.upper()}_PORT": str(free_port()) for s in SERVICE_PORTS})
     env.update({"DVK_EMBEDDED_NATS_PORT": str(free_port()), "DVK_EMBEDDED_PG_PORT": str(free_port()),
-                "DVK_RELAY_POLL_SECONDS": "0.5", "DVK_INSTANCE": "e2e", "DVK_LOG_LEVEL": "WARNING"})
+                "DVK_RELAY_POLL_SECONDS": "0.5", "DVK_INSTANCE": "e2e", "DVK_LOG_LEVEL": "WARNING",
+                # in-flight messages of a killed process come back after ack_wait: keep the fault test short
+                "DVK_CONSUMER_ACK_WAIT_SECONDS": "3"})
     data_dir: Path = tmp_path_factory.mktemp("platform")
     running = Platform(data_dir, base_env=env)
     try:

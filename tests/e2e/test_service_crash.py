@@ -1,0 +1,64 @@
+"""Fault: a subscribing service is killed (SIGKILL) while models are being registered, then started
+again. Its durable consumer resumes where the acknowledgements stopped — messages the dead process
+had fetched but not acknowledged come back after the consumer's ack wait — and the inbox makes sure
+that nothing applied before the crash is applied a second time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import asyncpg
+import httpx
+
+from shared.auth.principal import Role
+from shared.runtime.up import Platform
+from tests.e2e.conftest import bearer
+from tests.integration.polling import eventually
+
+
+async def test_evaluation_killed_mid_load_catches_up_exactly_once(platform: Platform) -> None:
+    admin = bearer(platform)
+    registrar = bearer(platform, [Role.REGISTRAR], org="VN")
+    registry, evaluation = platform.url("registry"), platform.url("evaluation")
+    async with httpx.AsyncClient(timeout=10) as client:
+        units = (await client.get(f"{registry}/org-units", params={"under": "VN"}, headers=admin)).json()
+        if not any(u["path"] == "VN" for u in units):
+            await client.post(f"{registry}/org-units", json={"code": "VN", "name": "Việt Nam", "kind": "country"},
+                              headers=admin)
+            units = (await client.get(f"{registry}/org-units", params={"under": "VN"}, headers=admin)).json()
+        owner = next(u for u in units if u["path"] == "VN")["id"]
+
+        async def register(i: int) -> str:
+            r = await client.post(f"{registry}/models", headers=registrar, json={
+                "title": f"Mô hình chịu lỗi số {i}", "owner_org_unit_id": owner, "recipient_kind": "individual",
+                "field": "quoc_phong_an_ninh", "year": 2025})
+            assert r.status_code == 201, r.text
+            return str(r.json()["id"])
+
+        ids = [await register(i) for i in range(10)]
+        os.kill(platform.services["evaluation"].pid, signal.SIGKILL)
+        platform.services["evaluation"].wait()
+        ids += [await register(i) for i in range(10, 25)]
+        platform.start_service("evaluation")
+        await asyncio.to_thread(platform.wait_ready, 60.0, {"evaluation"})
+
+        async def all_known() -> bool:
+            for model_id in ids:
+                if (await client.get(f"{evaluation}/models/{model_id}", headers=admin)).status_code != 200:
+                    return False
+            return True
+
+        await eventually(all_known, within=30)
+
+    conn = await asyncpg.connect(platform.env["DVK_EVALUATION_DATABASE_URL"])
+    try:
+        rows = await conn.fetch("select model_id::text as id from known_models where model_id = any($1::uuid[])", ids)
+        applied = await conn.fetchval(
+            "select count(*) from inbox where consumer = 'evaluation__model_registered' and event_id in "
+            "(select source_event_id from known_models where model_id = any($1::uuid[]))", ids)
+    finally:
+        await conn.close()
+    assert sorted(r["id"] for r in rows) == sorted(ids)
+    assert applied == len(ids)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from shared.auth.principal import Role
+from shared.auth.tokens import InvalidToken, issue_token, verify_token
+from shared.observability.logging import configure_logging, correlation_id
+from shared.runtime.cli import main
+from tests.conftest import TEST_SECRET
+
+
+def test_dvk_token_issues_a_token_the_services_accept(capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DVK_JWT_SECRET", TEST_SECRET)
+    assert main(["token", "--sub", "can-bo-xa", "--org", "VN.15.02869", "--roles", "registrar", "viewer"]) == 0
+    principal = verify_token(TEST_SECRET, capsys.readouterr().out.strip())
+    assert principal.subject == "can-bo-xa"
+    assert principal.roles == {Role.REGISTRAR, Role.VIEWER}
+    assert principal.covers("VN.15.02869") and not principal.covers("VN.15.02842")
+
+
+def test_tokens_signed_elsewhere_or_expired_are_refused() -> None:
+    token = issue_token("another-secret-" + "y" * 32, subject="x", name="x", roles=[Role.ADMINISTRATOR],
+                        org_scope="VN")
+    with pytest.raises(InvalidToken):
+        verify_token(TEST_SECRET, token)
+    from datetime import timedelta
+
+    expired = issue_token(TEST_SECRET, subject="x", name="x", roles=[], org_scope="VN", lifetime=timedelta(seconds=-1))
+    with pytest.raises(InvalidToken):
+        verify_token(TEST_SECRET, expired)
+
+
+def test_logs_are_json_lines_with_the_correlation_id(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("registry", "INFO")
+    token = correlation_id.set("corr-123")
+    try:
+        logging.getLogger("dvk.test").info("Đã đăng ký mô hình")
+    finally:
+        correlation_id.reset(token)
+        logging.getLogger().handlers.clear()
+    record = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert record["message"] == "Đã đăng ký mô hình"
+    assert record["correlation_id"] == "corr-123"
+    assert record["service"] == "registry"
+    assert record["level"] == "INFO"
