@@ -22,7 +22,7 @@ from services.awards import handlers, projections
 from services.awards.commands import NominateModel, OpenRound
 from services.awards.domain import EligibleModel
 from services.awards.metrics import refresh_quota_gauge
-from shared.auth.dependencies import current_principal, ensure_scope, require
+from shared.auth.dependencies import Reader, ensure_scope, require
 from shared.auth.principal import Principal, Role
 from shared.contracts import RecipientKind
 from shared.http.commands import IdempotencyKey, run_command
@@ -35,7 +35,6 @@ router = APIRouter()
 Secretary = Annotated[Principal, Depends(require(Role.SECRETARY))]
 Nominator = Annotated[Principal, Depends(require(Role.SECRETARY, Role.COUNCIL_MEMBER))]
 Council = Annotated[Principal, Depends(require(Role.COUNCIL_MEMBER))]
-Reader = Annotated[Principal, Depends(current_principal)]
 
 RACE_RETRIES = 3
 """A round is one stream: concurrent nominations or grants race on its version. The loser reloads

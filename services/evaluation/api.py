@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from services.evaluation import handlers, projections
 from services.evaluation.commands import DefineCriteriaSet, RecordInspection
-from shared.auth.dependencies import current_principal, ensure_scope, require
+from shared.auth.dependencies import Reader, ensure_scope, require
 from shared.auth.principal import Principal, Role
 from shared.http.commands import IdempotencyKey, run_command
 from shared.http.errors import not_found
@@ -19,7 +19,6 @@ from shared.runtime.service import Runtime
 
 router = APIRouter()
 Inspector = Annotated[Principal, Depends(require(Role.INSPECTOR))]
-Reader = Annotated[Principal, Depends(current_principal)]
 
 
 @router.post("/criteria-sets", status_code=201, tags=["criteria sets"], response_model=handlers.CriteriaSetIssued)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from services.notifications import handlers, projections
 from services.notifications.commands import ORG_PATH_PATTERN, RegisterWebhook
 from services.notifications.webhooks import new_secret
-from shared.auth.dependencies import current_principal, ensure_scope, require
+from shared.auth.dependencies import Reader, ensure_scope, require
 from shared.auth.principal import Principal, Role
 from shared.http.commands import IdempotencyKey, run_command
 from shared.http.errors import not_found
@@ -27,7 +27,6 @@ from shared.runtime.service import Runtime
 
 router = APIRouter()
 Administrator = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
-Reader = Annotated[Principal, Depends(current_principal)]
 OrgPath = Annotated[str | None, Query(pattern=ORG_PATH_PATTERN, description="Defaults to the caller's scope")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]

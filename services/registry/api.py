@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from services.registry import handlers
 from services.registry.commands import RegisterModel, RegisterOrgUnit
-from shared.auth.dependencies import current_principal, ensure_scope, require
+from shared.auth.dependencies import Reader, ensure_scope, require
 from shared.auth.principal import Principal, Role
 from shared.http.commands import IdempotencyKey, run_command
 from shared.http.errors import not_found
@@ -20,7 +20,6 @@ from shared.runtime.service import Runtime
 router = APIRouter()
 Registrar = Annotated[Principal, Depends(require(Role.REGISTRAR))]
 Administrator = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
-Reader = Annotated[Principal, Depends(current_principal)]
 
 
 @router.post("/org-units", status_code=201, tags=["org units"], response_model=handlers.Registered)
