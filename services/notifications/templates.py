@@ -23,6 +23,11 @@ RECIPIENT_KINDS: dict[str, Text] = {
     "individual": Text("cá nhân", "individual"),
 }
 
+AWARD_TYPES: dict[str, Text] = {
+    "commendation": Text("biểu dương", "commendation"),
+    "reward": Text("khen thưởng", "reward"),
+}
+
 FIELDS: dict[str, Text] = {
     "kinh_te": Text("kinh tế", "economy"),
     "van_hoa_xa_hoi": Text("văn hoá – xã hội", "culture and society"),
@@ -98,14 +103,15 @@ def inspection_failed(e: InspectionFailed) -> Rendered:
 
 
 def award_granted(e: AwardGranted) -> Rendered:
-    kind = _label(RECIPIENT_KINDS, e.recipient_kind)
+    kind, award = _label(RECIPIENT_KINDS, e.recipient_kind), _label(AWARD_TYPES, e.award_type)
     day = show_date(e.granted_at)
     return Rendered(
-        title=Text(f'Mô hình "{e.model_title}" của {e.owner_org_name} được khen thưởng trong đợt "{e.round_name}"',
-                   f'Model "{e.model_title}" of {e.owner_org_name} was awarded in the round "{e.round_name}"'),
-        body=Text(f'Ngày {day}, mô hình {kind.vi} "{e.model_title}" được tặng {e.award_type} '
+        title=Text(f'Mô hình "{e.model_title}" của {e.owner_org_name} được {award.vi} trong đợt "{e.round_name}"',
+                   f'Model "{e.model_title}" of {e.owner_org_name} received a {award.en} in the round '
+                   f'"{e.round_name}"'),
+        body=Text(f'Ngày {day}, mô hình {kind.vi} "{e.model_title}" được {award.vi} '
                   f"(suất {e.granted_in_quota}/{e.quota} của đợt).",
-                  f'On {day}, the {kind.en} model "{e.model_title}" received {e.award_type} '
+                  f'On {day}, the {kind.en} model "{e.model_title}" received a {award.en} '
                   f"(place {e.granted_in_quota} of {e.quota} in the round)."))
 
 

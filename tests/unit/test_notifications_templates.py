@@ -39,10 +39,10 @@ def inspection(cls: type[InspectionPassed] | type[InspectionFailed], total: floa
         total_score=total, pass_score=70, inspected_at=EVENING_UTC)
 
 
-def award() -> AwardGranted:
+def award(award_type: str = "reward") -> AwardGranted:
     return AwardGranted(
         org_path="VN.15.04321", grant_id=uuid.uuid4(), round_id=uuid.uuid4(),
-        round_name="Tổng kết phong trào 2025", award_type="Giấy khen", recipient_kind="individual",
+        round_name="Tổng kết phong trào 2025", award_type=award_type, recipient_kind="individual",
         model_id=uuid.uuid4(), model_title="Tổ hòa giải giỏi", owner_org_name="Xã Bảo Hà", quota=20,
         granted_in_quota=3, granted_at=EVENING_UTC)
 
@@ -81,8 +81,14 @@ def test_award_names_the_round() -> None:
     text = render(award())
     assert text.title.vi == ('Mô hình "Tổ hòa giải giỏi" của Xã Bảo Hà được khen thưởng trong đợt '
                              '"Tổng kết phong trào 2025"')
-    assert text.title.en.startswith('Model "Tổ hòa giải giỏi" of Xã Bảo Hà was awarded in the round')
-    assert "cá nhân" in text.body.vi and "Giấy khen" in text.body.vi and "3/20" in text.body.vi
+    assert text.title.en.startswith('Model "Tổ hòa giải giỏi" of Xã Bảo Hà received a reward in the round')
+    assert "cá nhân" in text.body.vi and "3/20" in text.body.vi
+
+
+def test_award_type_is_named_in_words_not_codes() -> None:
+    commended = render(award("commendation"))
+    assert "được biểu dương" in commended.title.vi and "commendation" in commended.title.en
+    assert "commendation" not in commended.title.vi
 
 
 def test_every_consumed_contract_has_a_template_and_no_other() -> None:
