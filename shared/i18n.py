@@ -41,6 +41,10 @@ _MESSAGES: dict[str, Text] = {
     "not_found": Text("Không tìm thấy.", "Not found."),
     "dead_letter_not_replayable": Text("Không thể phát lại thư lỗi này: {reason}",
                                        "This dead letter cannot be replayed: {reason}"),
+    "service_unavailable": Text("Cơ sở dữ liệu tạm thời không sẵn sàng. Vui lòng gửi lại yêu cầu với cùng "
+                                "Idempotency-Key: lệnh chỉ được thực hiện một lần.",
+                                "The database is briefly unavailable. Send the request again with the same "
+                                "Idempotency-Key: the command takes effect once."),
     "internal_error": Text("Lỗi hệ thống; đã ghi nhận để xử lý.",
                            "Internal error; it has been logged."),
     # field-level messages, keyed by pydantic's error type

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -102,6 +103,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = "not_found" if exc.status_code == 404 else "validation_failed"
         return JSONResponse(error_body(code), status_code=exc.status_code)
+
+    @app.exception_handler(OSError)
+    @app.exception_handler(asyncpg.PostgresConnectionError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(asyncpg.CannotConnectNowError)
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # The database is down or restarting. A commit may or may not have landed before the link
+        # broke; sending the same request with the same Idempotency-Key settles it either way.
+        log.warning("database unavailable: %r", exc)
+        return JSONResponse(error_body("service_unavailable"), status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
