@@ -82,7 +82,7 @@ def inspection_passed(org_path: str = "VN.15.04321", at: datetime = AT) -> Inspe
 def award_granted(org_path: str = "VN.15.04321") -> AwardGranted:
     return AwardGranted(
         org_path=org_path, grant_id=uuid.uuid4(), round_id=uuid.uuid4(), round_name="Sơ kết 2023",
-        award_type="Giấy khen", recipient_kind="collective", model_id=uuid.uuid4(), model_title="Chợ văn minh",
+        award_type="reward", recipient_kind="collective", model_id=uuid.uuid4(), model_title="Chợ văn minh",
         owner_org_name="Xã Bảo Hà", quota=15, granted_in_quota=1, granted_at=AT)
 
 
