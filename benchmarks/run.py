@@ -35,7 +35,7 @@ from shared.runtime.postgres import EmbeddedPostgres, free_port
 from shared.store.event_store import EventStore
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate
 from shared.subjects import service_filter
-from tests.integration.events_factory import cloud_event, model_registered
+from tests.events import cloud_event, model_registered
 
 TYPES = EventTypes()
 

@@ -23,7 +23,7 @@ from shared.runtime.nats import EmbeddedNats
 from shared.runtime.postgres import free_port
 from shared.store.event_store import EventStore
 from shared.subjects import service_filter
-from tests.integration.events_factory import model_registered
+from tests.events import model_registered
 from tests.integration.polling import eventually
 
 ACTOR = Principal("tester", "Người kiểm thử", frozenset({Role.REGISTRAR}), "VN")

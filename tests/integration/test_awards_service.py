@@ -28,7 +28,7 @@ from shared.envelope import CloudEvent
 from shared.runtime.nats import EmbeddedNats
 from shared.subjects import event_subject
 from tests.conftest import auth
-from tests.integration.events_factory import publish
+from tests.events import publish
 from tests.integration.polling import eventually
 from tests.integration.service_host import hosted
 
@@ -209,7 +209,7 @@ async def test_a_stale_inspection_never_overwrites_a_newer_one(awards: Host) -> 
     newer = passed(f"{ROUND_PATH}.X1", model_id=model_id, at=now, score=95.0)
     older = passed(f"{ROUND_PATH}.X1", model_id=model_id, at=now - timedelta(days=365), score=75.0)
     for e in (newer, older):
-        event_id = (await publish(awards.js, e)).id
+        event_id = (await publish(awards.js, e))[0].id
         await eventually(lambda eid=event_id: awards.count(f"select count(*) from inbox where event_id = '{eid}'"),
                          within=WAIT)
     assert await awards.count(

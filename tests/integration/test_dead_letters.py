@@ -13,7 +13,7 @@ from shared.messaging.subscriber import attach
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.observability.metrics import DEAD_LETTERS
 from shared.subjects import event_subject, service_filter
-from tests.integration.events_factory import model_registered, publish
+from tests.events import model_registered, publish
 from tests.integration.polling import eventually
 
 MAX_DELIVER = 3
@@ -44,7 +44,7 @@ async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest
     await broker.start()
     before = DEAD_LETTERS.labels("test", "test__poison", "failed")._value.get()
 
-    poison = await publish(js, model_registered(title="độc — mô hình gây lỗi"))
+    poison, _ = await publish(js, model_registered(title="độc — mô hình gây lỗi"))
     for i in range(3):
         await publish(js, model_registered(title=f"Mô hình tốt {i}"))
     # Not a CloudEvent at all: terminated at once, never retried.

@@ -14,7 +14,7 @@ from services.evaluation.subscriptions import MODEL_REGISTERED
 from shared.contracts import OrgUnitRegistered
 from shared.messaging.delivery import Delivery, DeliveryProcessor
 from shared.store.migrations import migrate
-from tests.integration.events_factory import cloud_event, model_registered
+from tests.events import cloud_event, model_registered
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from shared.messaging.topology import ensure_streams, stream_of
 from shared.store.event_store import EventStore
 from shared.subjects import service_filter
 from tests.conftest import ROOT
-from tests.integration.events_factory import model_registered, publish
+from tests.events import model_registered, publish
 from tests.integration.polling import eventually
 
 ACTOR = Principal("tester", "Người kiểm thử", frozenset({Role.REGISTRAR}), "VN")
@@ -137,7 +137,7 @@ async def test_same_event_delivered_twice_past_the_duplicate_window_is_applied_o
     attach(broker, sub, DeliveryProcessor(pool, "test", 5, [0.1]), ack_wait=5)
     await broker.start()
     event = model_registered()
-    ce = await publish(js, event)
+    ce, _ = await publish(js, event)
     await publish(js, event, ce, msg_id=str(uuid.uuid4()))  # JetStream cannot tell: a new message id
     assert (await js.stream_info(stream_of("registry"))).state.messages == 2
 

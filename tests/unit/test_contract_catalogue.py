@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from shared.contracts import ALL_CONTRACTS, IntegrationEvent
 from shared.contracts.catalogue import CATALOGUE_DIR, breaking_changes, schema_of
-from tests.integration.events_factory import model_registered
+from tests.events import model_registered
 
 
 @pytest.mark.parametrize("contract", ALL_CONTRACTS, ids=lambda c: c.ce_type())

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from shared.envelope import CloudEvent, EnvelopeError
-from tests.integration.events_factory import cloud_event, model_registered
+from tests.events import cloud_event, model_registered
 
 
 def test_binary_mode_round_trip_keeps_vietnamese_in_the_body_and_ascii_in_headers() -> None:
