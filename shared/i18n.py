@@ -54,6 +54,8 @@ _MESSAGES: dict[str, Text] = {
                                    "Too short (at least {min_length} characters)."),
     "field.string_too_long": Text("Quá dài (tối đa {max_length} ký tự).",
                                   "Too long (at most {max_length} characters)."),
+    "field.string_control_characters": Text("Có ký tự điều khiển không hợp lệ.",
+                                            "Contains control characters that are not allowed."),
     "field.string_pattern_mismatch": Text("Sai định dạng.", "Wrong format."),
     "field.int_type": Text("Phải là số nguyên.", "Must be an integer."),
     "field.int_parsing": Text("Phải là số nguyên.", "Must be an integer."),

@@ -25,7 +25,7 @@ from services.awards.metrics import refresh_quota_gauge
 from shared.auth.dependencies import Reader, ensure_scope, require
 from shared.auth.principal import Principal, Role
 from shared.contracts import RecipientKind
-from shared.http.commands import IdempotencyKey, run_command
+from shared.http.commands import IdempotencyKey, UnderFilter, YearFilter, run_command
 from shared.http.errors import not_found
 from shared.runtime.service import Runtime, ServiceRuntime
 from shared.subjects import in_subtree
@@ -113,7 +113,7 @@ async def open_round(cmd: OpenRound, runtime: Runtime, principal: Secretary,
 
 
 @router.get("/rounds", tags=["rounds"], response_model=list[RoundView])
-async def list_rounds(runtime: Runtime, principal: Reader, year: int | None = None) -> list[RoundView]:
+async def list_rounds(runtime: Runtime, principal: Reader, year: YearFilter = None) -> list[RoundView]:
     """Các đợt trong phạm vi và của cấp trên — rounds within the caller's scope and those above it."""
     rows = await projections.rounds_visible_from(runtime.pool, principal.org_scope, year)
     return [RoundView.model_validate(r) for r in rows]
@@ -166,7 +166,7 @@ async def grant(round_id: UUID, nomination_id: UUID, runtime: Runtime, principal
 
 
 @router.get("/eligible-models", tags=["nominations"], response_model=list[EligibleModelView])
-async def list_eligible(runtime: Runtime, principal: Reader, under: str | None = None) -> list[EligibleModelView]:
+async def list_eligible(runtime: Runtime, principal: Reader, under: UnderFilter = None) -> list[EligibleModelView]:
     """Mô hình đủ điều kiện đề nghị (đã đạt kiểm tra) — models that passed inspection, in scope."""
     root = under or principal.org_scope
     ensure_scope(principal, root)

@@ -9,18 +9,17 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.awards.domain import AwardType, QuotaLine, RoundKind
 from shared.contracts import RecipientKind
+from shared.http.input import CommandInput
 from shared.subjects import ORG_PATH_PATTERN
 
 
-class QuotaInput(BaseModel):
+class QuotaInput(CommandInput):
     """Một dòng chỉ tiêu — one quota line, e.g. 15 collectives to be rewarded."""
-
-    model_config = ConfigDict(extra="forbid")
 
     award_type: AwardType = Field(description="commendation (biểu dương) or reward (khen thưởng)")
     recipient_kind: RecipientKind = Field(description="collective (tập thể) or individual (cá nhân)")
@@ -30,10 +29,8 @@ class QuotaInput(BaseModel):
         return QuotaLine(award_type=self.award_type, recipient_kind=self.recipient_kind, quota=self.quota)
 
 
-class OpenRound(BaseModel):
+class OpenRound(CommandInput):
     """Mở đợt khen thưởng — open a round of commendations and rewards with its quotas."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=5, max_length=300, description="e.g. Sơ kết giữa kỳ 2023")
     kind: RoundKind = Field(description="annual (hằng năm, 15/10), mid_term (sơ kết) or final (tổng kết)")
@@ -53,10 +50,8 @@ class OpenRound(BaseModel):
         return quotas
 
 
-class NominateModel(BaseModel):
+class NominateModel(CommandInput):
     """Đề nghị khen thưởng — put a model that passed inspection forward in a round."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     model_id: UUID
     award_type: AwardType

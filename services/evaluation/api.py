@@ -13,7 +13,7 @@ from services.evaluation import handlers, projections
 from services.evaluation.commands import DefineCriteriaSet, RecordInspection
 from shared.auth.dependencies import Reader, ensure_scope, require
 from shared.auth.principal import Principal, Role
-from shared.http.commands import IdempotencyKey, run_command
+from shared.http.commands import IdempotencyKey, UnderFilter, YearFilter, run_command
 from shared.http.errors import not_found
 from shared.runtime.service import Runtime
 
@@ -32,7 +32,7 @@ async def define_criteria_set(cmd: DefineCriteriaSet, runtime: Runtime, principa
 
 
 @router.get("/criteria-sets", tags=["criteria sets"])
-async def list_criteria_sets(runtime: Runtime, principal: Reader, year: int | None = None) -> list[dict[str, Any]]:
+async def list_criteria_sets(runtime: Runtime, principal: Reader, year: YearFilter = None) -> list[dict[str, Any]]:
     """Bộ tiêu chí áp dụng cho, hoặc do, phạm vi này ban hành — sets that apply to or were issued in scope."""
     return await projections.list_criteria_sets(runtime.pool, principal.org_scope, year)
 
@@ -57,7 +57,7 @@ async def record_inspection(cmd: RecordInspection, runtime: Runtime, principal: 
 
 @router.get("/inspections", tags=["inspections"])
 async def list_inspections(runtime: Runtime, principal: Reader, model_id: UUID | None = None,
-                           under: str | None = None, passed: bool | None = None) -> list[dict[str, Any]]:
+                           under: UnderFilter = None, passed: bool | None = None) -> list[dict[str, Any]]:
     """Kết quả kiểm tra, mới nhất trước — inspections newest first; per model, the first one counts."""
     root = under or principal.org_scope
     ensure_scope(principal, root)
@@ -73,8 +73,8 @@ async def get_inspection(inspection_id: UUID, runtime: Runtime, principal: Reade
 
 
 @router.get("/models", tags=["models"])
-async def list_models(runtime: Runtime, principal: Reader, under: str | None = None,
-                      year: int | None = None) -> list[dict[str, Any]]:
+async def list_models(runtime: Runtime, principal: Reader, under: UnderFilter = None,
+                      year: YearFilter = None) -> list[dict[str, Any]]:
     """Mô hình đã đồng bộ từ đăng ký, kèm kết quả kiểm tra mới nhất — known models with their latest result."""
     root = under or principal.org_scope
     ensure_scope(principal, root)

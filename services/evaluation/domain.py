@@ -190,8 +190,9 @@ class Inspection(Aggregate):
     Re-inspection is allowed on purpose: a model found wanting may be inspected again after it
     improves, and an inspection may have to be redone against a corrected criteria set. Each is its
     own aggregate and its own public event; for a model, the latest one counts (by inspection day,
-    then by recording time) — the read model and the awards service apply that rule, this
-    aggregate never needs another inspection's state to decide.
+    then by recording time) in this service's read model. (The awards service, for now, keeps a
+    model eligible once it has passed; withdrawing eligibility on a later failure is still to come.)
+    This aggregate never needs another inspection's state to decide.
     """
 
     def __init__(self) -> None:

@@ -29,7 +29,7 @@ router = APIRouter()
 Administrator = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
 OrgPath = Annotated[str | None, Query(pattern=ORG_PATH_PATTERN, description="Defaults to the caller's scope")]
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 class Bilingual(BaseModel):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, Field, HttpUrl
 from pydantic_core import PydanticCustomError
 
 from services.notifications.templates import TEMPLATES
 from shared.contracts import CONTRACTS_BY_TYPE
+from shared.http.input import CommandInput
 from shared.subjects import ORG_PATH_PATTERN
 
 WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(t for t in CONTRACTS_BY_TYPE if t in TEMPLATES)
@@ -30,10 +31,8 @@ def _known_event_type(value: str) -> str:
 EventType = Annotated[str, AfterValidator(_known_event_type)]
 
 
-class RegisterWebhook(BaseModel):
+class RegisterWebhook(CommandInput):
     """Đăng ký webhook — another system asks to be called with the events about a subtree."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     url: HttpUrl = Field(description="http:// or https:// address that receives the POSTs")
     description: str | None = Field(default=None, max_length=500)

@@ -13,7 +13,7 @@ from services.registry import handlers
 from services.registry.commands import RegisterModel, RegisterOrgUnit
 from shared.auth.dependencies import Reader, ensure_scope, require
 from shared.auth.principal import Principal, Role
-from shared.http.commands import IdempotencyKey, run_command
+from shared.http.commands import IdempotencyKey, UnderFilter, YearFilter, run_command
 from shared.http.errors import not_found
 from shared.runtime.service import Runtime
 
@@ -33,7 +33,7 @@ async def register_org_unit(cmd: RegisterOrgUnit, runtime: Runtime, principal: A
 
 
 @router.get("/org-units", tags=["org units"])
-async def list_org_units(runtime: Runtime, principal: Reader, under: str | None = None) -> list[dict[str, Any]]:
+async def list_org_units(runtime: Runtime, principal: Reader, under: UnderFilter = None) -> list[dict[str, Any]]:
     """Các đơn vị trong phạm vi — units within the caller's scope, optionally below `under`."""
     root = under or principal.org_scope
     ensure_scope(principal, root)
@@ -61,8 +61,8 @@ async def register_model(cmd: RegisterModel, runtime: Runtime, principal: Regist
 
 
 @router.get("/models", tags=["models"])
-async def list_models(runtime: Runtime, principal: Reader, under: str | None = None,
-                      year: int | None = None) -> list[dict[str, Any]]:
+async def list_models(runtime: Runtime, principal: Reader, under: UnderFilter = None,
+                      year: YearFilter = None) -> list[dict[str, Any]]:
     root = under or principal.org_scope
     ensure_scope(principal, root)
     rows = await runtime.pool.fetch(

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from services.registry.domain import ModelField
+from shared.http.input import CommandInput
 from shared.subjects import CODE_PATTERN
 
 
-class RegisterOrgUnit(BaseModel):
+class RegisterOrgUnit(CommandInput):
     """Thêm đơn vị — add a unit (province, commune, agency, school...) under its parent."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(pattern=CODE_PATTERN, description="Official administrative code where one exists")
     name: str = Field(min_length=2, max_length=200)
@@ -22,10 +21,8 @@ class RegisterOrgUnit(BaseModel):
     parent_id: UUID | None = None
 
 
-class RegisterModel(BaseModel):
+class RegisterModel(CommandInput):
     """Đăng ký mô hình, điển hình "Dân vận khéo"."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str = Field(min_length=5, max_length=300)
     description: str | None = Field(default=None, max_length=5000)

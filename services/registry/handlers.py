@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import asyncpg
 from pydantic import BaseModel
 
 from services.registry import projections
@@ -47,7 +48,11 @@ async def register_org_unit(cmd: RegisterOrgUnit, org_unit_id: UUID, tx: Transac
     if await projections.path_taken(tx.conn, created.path):
         raise DomainError("org_unit_code_taken", code=cmd.code)
     await tx.save(unit, org_unit_stream(org_unit_id), "org_unit")
-    await projections.add_org_unit(tx.conn, created, unit.version)
+    try:
+        await projections.add_org_unit(tx.conn, created, unit.version)
+    except asyncpg.UniqueViolationError as exc:
+        # Two administrators added the same code under the same parent at once: one wins.
+        raise DomainError("org_unit_code_taken", code=cmd.code) from exc
     await tx.publish(OrgUnitRegistered(
         org_path=created.path, org_unit_id=org_unit_id, code=created.code, name=created.name, kind=created.kind,
         parent_id=created.parent_id, registered_at=created.at), entity=f"org-units/{org_unit_id}")

@@ -7,6 +7,7 @@ that has an identity provider can swap this for its tokens as long as the claims
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,16 @@ from shared.auth.principal import Principal, Role
 from shared.subjects import split_path
 
 ALGORITHM = "HS256"
+_SUBJECT = re.compile(r"^[\x21-\x7e]{1,200}$")
+"""A user id travels in NATS headers (`ce-actor`), which must be printable ASCII."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _check_identity(subject: str, name: str) -> None:
+    if not _SUBJECT.match(subject):
+        raise ValueError("sub must be 1-200 printable ASCII characters")
+    if _CONTROL.search(name):
+        raise ValueError("name must not contain control characters")
 
 
 class InvalidToken(Exception):
@@ -25,6 +36,7 @@ class InvalidToken(Exception):
 def issue_token(secret: str, *, subject: str, name: str, roles: Iterable[Role | str], org_scope: str,
                 issuer: str = "dvk", lifetime: timedelta = timedelta(hours=12)) -> str:
     split_path(org_scope)
+    _check_identity(subject, name)
     now = datetime.now(UTC)
     claims = {"sub": subject, "name": name, "roles": sorted(Role(r).value for r in roles), "org": org_scope,
               "iss": issuer, "iat": now, "exp": now + lifetime}
@@ -37,6 +49,7 @@ def verify_token(secret: str, token: str, issuer: str = "dvk") -> Principal:
                             options={"require": ["sub", "exp", "iss", "org", "roles"]})
         roles = frozenset(Role(r) for r in claims["roles"])
         split_path(claims["org"])
+        _check_identity(str(claims["sub"]), str(claims.get("name", claims["sub"])))
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
     return Principal(subject=str(claims["sub"]), name=str(claims.get("name", claims["sub"])), roles=roles,

@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from shared.auth.principal import Principal
 from shared.commands import CommandExecutor, Transaction
 from shared.observability.logging import correlation_id
+from shared.subjects import ORG_PATH_PATTERN
 
 IdempotencyKey = Annotated[
     str | None,
@@ -37,3 +38,10 @@ async def run_command(
                                      success_status=success_status, retries_on_conflict=retries_on_conflict)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
+
+YearFilter = Annotated[int | None, Query(ge=2000, le=2100, description="Năm — the year, e.g. 2025")]
+"""A year in a query string, bounded like the years commands accept (never a database overflow)."""
+
+UnderFilter = Annotated[str | None, Query(pattern=ORG_PATH_PATTERN, max_length=400,
+                                          description="Org path: this unit and those below it (default: your scope)")]

@@ -42,8 +42,17 @@ def _row(row: asyncpg.Record) -> DeadLetter:
                       body=bytes(row["body"]).decode(errors="replace"))
 
 
-async def list_dead_letters(pool: asyncpg.Pool, include_resolved: bool = False) -> list[DeadLetter]:
-    rows = await pool.fetch("select * from dead_letters where $1 or resolved_at is null order by id", include_resolved)
+_IN_SCOPE = """(headers->>'ce-orgpath' = $1 or headers->>'ce-orgpath' like $1 || '.%'
+                 or (headers->>'ce-orgpath' is null and strpos($1, '.') = 0))"""
+"""A letter belongs to the unit its event is about; one with no org path (it was never a valid event)
+is shown only to administrators of a whole tree (a root scope such as `VN`)."""
+
+
+async def list_dead_letters(pool: asyncpg.Pool, include_resolved: bool = False, scope: str = "") -> list[DeadLetter]:
+    """Open letters (or all) whose events concern `scope`'s subtree; the empty scope sees everything."""
+    rows = await pool.fetch(
+        f"select * from dead_letters where ($2 or resolved_at is null) and ($1 = '' or {_IN_SCOPE}) order by id",
+        scope, include_resolved)
     return [_row(r) for r in rows]
 
 
@@ -57,19 +66,24 @@ class ReplayError(Exception):
     pass
 
 
-async def _open_letter(pool: asyncpg.Pool, letter_id: int) -> asyncpg.Record:
-    row = await pool.fetchrow("select * from dead_letters where id = $1", letter_id)
+class DeadLetterNotFound(ReplayError):
+    """No such letter, or none the caller's scope may see."""
+
+
+async def _open_letter(pool: asyncpg.Pool, letter_id: int, scope: str) -> asyncpg.Record:
+    row = await pool.fetchrow(f"select * from dead_letters where id = $2 and ($1 = '' or {_IN_SCOPE})",
+                              scope, letter_id)
     if row is None:
-        raise ReplayError(f"no dead letter {letter_id}")
+        raise DeadLetterNotFound(f"no dead letter {letter_id}")
     if row["resolved_at"] is not None:
         raise ReplayError(f"dead letter {letter_id} was already {row['resolution']}")
     return row
 
 
 async def replay_dead_letter(pool: asyncpg.Pool, processor: DeliveryProcessor,
-                             subscriptions: dict[str, Subscription], letter_id: int) -> bool:
+                             subscriptions: dict[str, Subscription], letter_id: int, scope: str = "") -> bool:
     """Apply a dead letter now; returns False if the inbox shows it was applied already."""
-    row = await _open_letter(pool, letter_id)
+    row = await _open_letter(pool, letter_id, scope)
     sub = subscriptions.get(row["consumer"])
     if sub is None:
         raise ReplayError(f"this service has no consumer {row['consumer']}")
@@ -91,9 +105,9 @@ async def replay_dead_letter(pool: asyncpg.Pool, processor: DeliveryProcessor,
     return applied
 
 
-async def dismiss_dead_letter(pool: asyncpg.Pool, service: str, letter_id: int) -> None:
+async def dismiss_dead_letter(pool: asyncpg.Pool, service: str, letter_id: int, scope: str = "") -> None:
     """Close a dead letter without applying it; it stays in the table for the record."""
-    await _open_letter(pool, letter_id)
+    await _open_letter(pool, letter_id, scope)
     await pool.execute("update dead_letters set resolved_at = now(), resolution = 'dismissed' where id = $1",
                        letter_id)
     await refresh_open_gauge(pool, service)

@@ -25,6 +25,7 @@ from shared.observability.metrics import (
     DEAD_LETTERS,
     DEAD_LETTERS_OPEN,
 )
+from shared.subjects import SubjectError, parse_subject
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,24 @@ class Delivery:
     """1 on first delivery; JetStream's num_delivered."""
 
 
+def _check_subject(subject: str, cloud_event: CloudEvent, event: IntegrationEvent) -> None:
+    """The subject is what NATS permissions and stream sources filter on; the body is what the effect
+    uses. They must tell the same story, or a publisher allowed one subtree could act on another."""
+    try:
+        parsed = parse_subject(subject)
+    except SubjectError as exc:
+        raise EnvelopeError(str(exc)) from exc
+    if (parsed.service, parsed.event) != (event.SERVICE, event.NAME):
+        raise EnvelopeError(f"subject {subject} does not carry a {cloud_event.type}")
+    if parsed.org_path != event.org_path or cloud_event.extensions.get("orgpath", event.org_path) != event.org_path:
+        raise EnvelopeError(f"org path of subject {subject} and of the event ({event.org_path}) differ")
+
+
+def _printable(text: str) -> str:
+    """PostgreSQL text and jsonb cannot hold NUL; a dead letter must be storable whatever it carries."""
+    return text.replace("\x00", "\\x00")
+
+
 class DeliveryProcessor:
     def __init__(self, pool: asyncpg.Pool, service: str, max_deliver: int, backoff: list[float]) -> None:
         self.pool = pool
@@ -84,6 +103,7 @@ class DeliveryProcessor:
             cloud_event = CloudEvent.from_nats(delivery.headers, delivery.body)
             event = cloud_event.contract()
             cloud_event.event_id  # noqa: B018 - validates ce-id
+            _check_subject(delivery.subject, cloud_event, event)
         except EnvelopeError as exc:
             log.error("invalid message on %s for %s: %s", delivery.subject, sub.consumer, exc)
             return await self._dead_letter(sub, delivery, None, "invalid", str(exc))
@@ -120,19 +140,25 @@ class DeliveryProcessor:
 
     async def _dead_letter(self, sub: Subscription, delivery: Delivery, event_id: str | None, reason: str,
                            error: str) -> Decision:
+        headers = {_printable(k): _printable(v) for k, v in delivery.headers.items()}
         try:
             async with self.pool.acquire() as conn:
                 await conn.execute(
                     """insert into dead_letters (consumer, event_id, subject, headers, body, reason, error, attempts)
                        values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
                        on conflict do nothing""",
-                    sub.consumer, event_id, delivery.subject, json.dumps(dict(delivery.headers)), delivery.body,
-                    reason, error[:4000], delivery.attempt)
+                    sub.consumer, _printable(event_id) if event_id else None, _printable(delivery.subject),
+                    json.dumps(headers), delivery.body, reason, _printable(error)[:4000], delivery.attempt)
                 DEAD_LETTERS_OPEN.labels(self.service).set(
                     await conn.fetchval("select count(*) from dead_letters where resolved_at is null"))
-        except (OSError, asyncpg.PostgresError):
-            # Nowhere safe to put it yet: keep it in the stream and try again later.
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError):
+            # The database is away: nowhere safe to put it yet, so keep it in the stream and retry.
             log.exception("could not write dead letter for %s; will retry", sub.consumer)
             return Decision(Action.NAK, delay=self.backoff[-1], outcome="retry")
+        except asyncpg.PostgresError:
+            # The letter itself cannot be stored: retrying would loop for ever. Log it whole instead.
+            log.exception("dead letter for %s could not be stored; terminating it: subject=%r headers=%r body=%r",
+                          sub.consumer, delivery.subject, headers, delivery.body[:2000])
+            return Decision(Action.TERM, outcome="dead_letter")
         DEAD_LETTERS.labels(self.service, sub.consumer, reason).inc()
         return Decision(Action.TERM, outcome="dead_letter")

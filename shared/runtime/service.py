@@ -37,6 +37,7 @@ from shared.http.middleware import ObservabilityMiddleware
 from shared.messaging.asyncapi import asyncapi_document
 from shared.messaging.dead_letters import (
     DeadLetter,
+    DeadLetterNotFound,
     ReplayError,
     dismiss_dead_letter,
     list_dead_letters,
@@ -215,25 +216,27 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
                                  definition.subscriptions)
 
     @router.get("/admin/dead-letters", response_model=list[DeadLetter])
-    async def dead_letters(runtime: Runtime, _: Admin, include_resolved: bool = False) -> list[DeadLetter]:
-        """Messages this service's consumers gave up on (operators only)."""
-        return await list_dead_letters(runtime.pool, include_resolved)
+    async def dead_letters(runtime: Runtime, admin: Admin, include_resolved: bool = False) -> list[DeadLetter]:
+        """Messages this service's consumers gave up on, about units in the administrator's scope."""
+        return await list_dead_letters(runtime.pool, include_resolved, admin.org_scope)
 
     @router.post("/admin/dead-letters/{letter_id}/replay", response_model=ReplayResult)
-    async def replay(letter_id: int, runtime: Runtime, _: Admin) -> ReplayResult:
+    async def replay(letter_id: int, runtime: Runtime, admin: Admin) -> ReplayResult:
         """Apply a dead letter again once its cause is fixed; harmless if already applied."""
         subs = {s.consumer: s for s in definition.subscriptions}
         try:
-            applied = await replay_dead_letter(runtime.pool, runtime.processor, subs, letter_id)
+            applied = await replay_dead_letter(runtime.pool, runtime.processor, subs, letter_id, admin.org_scope)
+        except DeadLetterNotFound as exc:
+            raise ApiError(404, "not_found") from exc
         except ReplayError as exc:
             raise ApiError(409, "dead_letter_not_replayable", reason=str(exc)) from exc
         return ReplayResult(id=letter_id, applied=applied)
 
     @router.post("/admin/dead-letters/{letter_id}/dismiss", status_code=204)
-    async def dismiss(letter_id: int, runtime: Runtime, _: Admin) -> Response:
+    async def dismiss(letter_id: int, runtime: Runtime, admin: Admin) -> Response:
         """Close a dead letter that can never apply (it stays on record, marked dismissed)."""
         try:
-            await dismiss_dead_letter(runtime.pool, definition.name, letter_id)
+            await dismiss_dead_letter(runtime.pool, definition.name, letter_id, admin.org_scope)
         except ReplayError as exc:
             raise ApiError(404, "not_found") from exc
         return Response(status_code=204)

@@ -7,13 +7,19 @@ import nats
 import pytest
 from faststream.nats import NatsBroker
 
-from shared.messaging.dead_letters import ReplayError, dismiss_dead_letter, list_dead_letters, replay_dead_letter
-from shared.messaging.delivery import DeliveryProcessor, Subscription
+from shared.messaging.dead_letters import (
+    DeadLetterNotFound,
+    ReplayError,
+    dismiss_dead_letter,
+    list_dead_letters,
+    replay_dead_letter,
+)
+from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription
 from shared.messaging.subscriber import attach
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.observability.metrics import DEAD_LETTERS
 from shared.subjects import event_subject, service_filter
-from tests.events import model_registered, publish
+from tests.events import cloud_event, model_registered, publish
 from tests.integration.polling import eventually
 
 MAX_DELIVER = 3
@@ -79,3 +85,61 @@ async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest
     assert resolutions == ["dismissed", "replayed"]
     await pool.close()
     await nc.close()
+
+
+async def test_a_body_that_contradicts_its_subject_is_invalid(platform_db: str) -> None:
+    """NATS permissions and stream sources filter on subjects: a publisher allowed VN.15 must not be
+    able to act on VN.20 by writing VN.20 into the body."""
+    pool = await asyncpg.create_pool(platform_db)
+    applied: list[str] = []
+
+    async def effect(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
+        applied.append(event.org_path)
+
+    sub = Subscription("test__subjects", stream_of("registry"), service_filter("registry", "model_registered"), effect)
+    processor = DeliveryProcessor(pool, "test", MAX_DELIVER, [0.05])
+    forged = cloud_event(model_registered(org_path="VN.20.00001"))
+    headers, body = forged.to_nats()
+    decision = await processor.process(sub, Delivery(event_subject("registry", "model_registered", "VN.15.04321"),
+                                                     headers, body, 1))
+    wrong_kind = await processor.process(sub, Delivery(event_subject("registry", "org_unit_registered", "VN.20.00001"),
+                                                       headers, body, 1))
+    assert decision.action is Action.TERM and wrong_kind.action is Action.TERM
+    assert applied == []
+    assert {dl.reason for dl in await list_dead_letters(pool)} == {"invalid"}
+    await pool.close()
+
+
+async def test_a_letter_that_cannot_even_be_stored_is_terminated_not_looped(platform_db: str) -> None:
+    pool = await asyncpg.create_pool(platform_db)
+    sub = Subscription("test__nul", stream_of("registry"), service_filter("registry", "model_registered"),
+                       lambda *_: None)  # type: ignore[arg-type,return-value]
+    processor = DeliveryProcessor(pool, "test", MAX_DELIVER, [0.05])
+    delivery = Delivery("dvk.registry.model_registered.VN._", {"ce-id": "a\x00b"}, b"\x00", 1)
+    assert (await processor.process(sub, delivery)).action is Action.TERM
+    [letter] = await list_dead_letters(pool)
+    assert letter.headers["ce-id"] == "a\\x00b"
+    await pool.close()
+
+
+async def test_administrators_see_and_replay_only_letters_about_their_subtree(platform_db: str) -> None:
+    pool = await asyncpg.create_pool(platform_db)
+
+    async def broken(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("down")
+
+    sub = Subscription("test__scope", stream_of("registry"), service_filter("registry", "model_registered"), broken)
+    processor = DeliveryProcessor(pool, "test", 1, [0.05])
+    for path in ("VN.15.04321", "VN.20.00001"):
+        headers, body = cloud_event(model_registered(org_path=path)).to_nats()
+        await processor.process(sub, Delivery(event_subject("registry", "model_registered", path), headers, body, 1))
+    await processor.process(sub, Delivery("dvk.registry.model_registered.VN._", {}, b"?", 1))
+    assert len(await list_dead_letters(pool, scope="VN")) == 3
+    province = await list_dead_letters(pool, scope="VN.15")
+    assert [dl.headers["ce-orgpath"] for dl in province] == ["VN.15.04321"]
+    other = next(dl for dl in await list_dead_letters(pool) if dl.headers.get("ce-orgpath") == "VN.20.00001")
+    with pytest.raises(DeadLetterNotFound):
+        await replay_dead_letter(pool, processor, {sub.consumer: sub}, other.id, scope="VN.15")
+    with pytest.raises(DeadLetterNotFound):
+        await dismiss_dead_letter(pool, "test", other.id, scope="VN.15")
+    await pool.close()

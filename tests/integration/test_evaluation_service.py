@@ -207,6 +207,8 @@ BAD_INSPECTIONS = [
     ("score not a number", {"scores": [{"code": "lan_toa", "score": "hai mươi"}]}, "scores.0.score", "float_parsing"),
     ("date not a date", {"inspected_on": "15/10/2025"}, "inspected_on", "date_from_datetime_parsing"),
     ("extra field", {"passed": True}, "passed", "extra_forbidden"),
+    ("date before any plan", {"inspected_on": "0001-01-01"}, "inspected_on", "greater_than_equal"),
+    ("notes with a NUL", {"notes": "ghi\u0000chú"}, "notes", "string_control_characters"),
     ("unknown model", {"model_id": UNKNOWN}, "model_id", "model_unknown"),
     ("unknown criteria set", {"criteria_set_id": UNKNOWN}, "criteria_set_id", "criteria_set_unknown"),
     ("score above max", {"scores": [{"code": c, "score": 25.5 if c == "nhan_rong" else 20} for c in PASSING]},
@@ -261,6 +263,7 @@ BAD_CRITERIA_SETS = [
     ("pass mark out of reach", {"pass_score": 100.5}, 422, "pass_score"),
     ("no period", {"year": None}, 422, "year"),
     ("bad org path", {"org_path": "VN..15"}, 422, "org_path"),
+    ("valid from year one", {"year": None, "valid_from": "0001-01-01"}, 422, "valid_from"),
     ("outside the issuer's scope", {"org_path": "VN.31"}, 403, None),
 ]
 

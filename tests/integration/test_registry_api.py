@@ -138,3 +138,44 @@ async def test_every_event_records_its_actor_and_correlation_id(registry) -> Non
     await conn.close()
     assert '"actor": "can-bo-01"' in meta and '"correlation_id": "corr-abc"' in meta
     assert '"ce-actor": "can-bo-01"' in outbox
+
+
+async def test_control_characters_and_absurd_numbers_get_4xx_not_500(registry) -> None:
+    client, dsn, province = registry
+    before = await _event_count(dsn)
+    nul = await client.post("/models", json=_model(province, title="Dân vận\u0000 khéo"), headers=auth())
+    assert nul.status_code == 422
+    assert _fields(nul)["title"]["code"] == "string_control_characters"
+    huge_year = await client.get("/models", params={"year": 99999999999}, headers=auth())
+    assert huge_year.status_code == 422 and _fields(huge_year)["year"]["code"] == "less_than_equal"
+    bad_under = await client.get("/org-units", params={"under": "VN\u0000"}, headers=auth())
+    assert bad_under.status_code == 422
+    assert await _event_count(dsn) == before
+
+
+async def test_a_token_whose_user_id_cannot_travel_in_headers_is_refused(registry) -> None:
+    import jwt
+
+    from tests.conftest import TEST_SECRET
+
+    client, dsn, province = registry
+    before = await _event_count(dsn)
+    claims = {"sub": "nguyễn-văn-a", "name": "Nguyễn Văn A", "roles": ["registrar"], "org": "VN", "iss": "dvk",
+              "exp": 4102444800}
+    forged = jwt.encode(claims, TEST_SECRET, algorithm="HS256")
+    r = await client.post("/models", json=_model(province), headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401
+    assert await _event_count(dsn) == before
+
+
+async def test_two_administrators_adding_the_same_unit_at_once_get_one_201_and_one_409(registry) -> None:
+    import asyncio
+
+    client, dsn, province = registry
+    body = {"code": "02842", "name": "Xã Nghĩa Đô", "kind": "commune", "parent_id": province}
+    answers = await asyncio.gather(*[client.post("/org-units", json=body, headers=auth(sub=f"admin-{i}"))
+                                     for i in range(4)])
+    assert sorted(r.status_code for r in answers) == [201, 409, 409, 409]
+    conn = await asyncpg.connect(dsn)
+    assert await conn.fetchval("select count(*) from org_units where code = '02842'") == 1
+    await conn.close()
