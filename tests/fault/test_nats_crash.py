@@ -40,6 +40,13 @@ async def test_nats_killed_mid_load_loses_nothing_and_applies_nothing_twice(plat
                                                                             tmp_path: Path) -> None:
     server = EmbeddedNats(tmp_path / "nats", free_port())
     server.start()
+    try:
+        await _run_load_through_a_crash(server, platform_db)
+    finally:
+        server.stop()
+
+
+async def _run_load_through_a_crash(server: EmbeddedNats, platform_db: str) -> None:
     pool = await asyncpg.create_pool(platform_db)
     await pool.execute("create table effects (event_id uuid)")
     nc = await nats.connect(server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
@@ -87,4 +94,3 @@ async def test_nats_killed_mid_load_loses_nothing_and_applies_nothing_twice(plat
     assert sorted(r["id"] for r in rows) == sorted(accepted)
     assert max(r["n"] for r in rows) == 1
     await pool.close()
-    server.stop()
