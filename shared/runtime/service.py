@@ -150,7 +150,10 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
             executor=CommandExecutor(pool, EventStore(definition.event_types), definition.name, platform.instance),
             nc=nc, js=js, processor=processor, relay=relay)
         if definition.subscriptions:
-            broker = NatsBroker(platform.nats_url, max_reconnect_attempts=-1)
+            # FastStream's per-message lines go through the platform's JSON logging, at DEBUG: the
+            # consumer metrics carry the volume, the logs carry what went wrong.
+            broker = NatsBroker(platform.nats_url, max_reconnect_attempts=-1,
+                                logger=logging.getLogger("dvk.messages"), log_level=logging.DEBUG)
             for sub in definition.subscriptions:
                 attach(broker, sub, processor, platform.consumer_ack_wait_seconds)
             await broker.start()
