@@ -15,8 +15,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from shared.envelope import CloudEvent, EnvelopeError
-from shared.messaging.delivery import DeliveryProcessor, Subscription
-from shared.observability.metrics import DEAD_LETTERS_OPEN
+from shared.messaging.delivery import DeliveryProcessor, Subscription, refresh_open_gauge
 
 _COLUMNS = ("id", "consumer", "event_id", "subject", "reason", "error", "attempts", "created_at", "resolved_at",
             "resolution")
@@ -54,12 +53,6 @@ async def list_dead_letters(pool: asyncpg.Pool, include_resolved: bool = False, 
         f"select * from dead_letters where ($2 or resolved_at is null) and ($1 = '' or {_IN_SCOPE}) order by id",
         scope, include_resolved)
     return [_row(r) for r in rows]
-
-
-async def refresh_open_gauge(pool: asyncpg.Pool, service: str) -> None:
-    """Set at start and after every change, so the gauge (and its alert) survive a restart."""
-    DEAD_LETTERS_OPEN.labels(service).set(
-        await pool.fetchval("select count(*) from dead_letters where resolved_at is null"))
 
 
 class ReplayError(Exception):

@@ -65,6 +65,12 @@ class Delivery:
     """1 on first delivery; JetStream's num_delivered."""
 
 
+async def refresh_open_gauge(pool: asyncpg.Pool, service: str) -> None:
+    """Read from the table at start and after every change, so the gauge (and its alert) survive a restart."""
+    DEAD_LETTERS_OPEN.labels(service).set(
+        await pool.fetchval("select count(*) from dead_letters where resolved_at is null"))
+
+
 def _check_subject(subject: str, cloud_event: CloudEvent, event: IntegrationEvent) -> None:
     """The subject is what NATS permissions and stream sources filter on; the body is what the effect
     uses. They must tell the same story, or a publisher allowed one subtree could act on another."""
@@ -149,8 +155,7 @@ class DeliveryProcessor:
                        on conflict do nothing""",
                     sub.consumer, _printable(event_id) if event_id else None, _printable(delivery.subject),
                     json.dumps(headers), delivery.body, reason, _printable(error)[:4000], delivery.attempt)
-                DEAD_LETTERS_OPEN.labels(self.service).set(
-                    await conn.fetchval("select count(*) from dead_letters where resolved_at is null"))
+            await refresh_open_gauge(self.pool, self.service)
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError):
             # The database is away: nowhere safe to put it yet, so keep it in the stream and retry.
             log.exception("could not write dead letter for %s; will retry", sub.consumer)

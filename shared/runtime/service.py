@@ -41,10 +41,9 @@ from shared.messaging.dead_letters import (
     ReplayError,
     dismiss_dead_letter,
     list_dead_letters,
-    refresh_open_gauge,
     replay_dead_letter,
 )
-from shared.messaging.delivery import DeliveryProcessor, Subscription
+from shared.messaging.delivery import DeliveryProcessor, Subscription, refresh_open_gauge
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.subscriber import attach
 from shared.messaging.topology import ensure_streams
