@@ -5,10 +5,26 @@ from __future__ import annotations
 from shared.contracts.awards_events import AwardGranted
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.evaluation_events import CriterionScore, InspectionFailed, InspectionPassed
-from shared.contracts.registry_events import ModelRegistered, OrgUnitRegistered, RecipientKind
+from shared.contracts.registry_events import (
+    ORG_UNIT_EVENTS,
+    ModelRegistered,
+    OrgUnitDissolved,
+    OrgUnitMoved,
+    OrgUnitRegistered,
+    OrgUnitRenamed,
+    OrgUnitsMerged,
+    OrgUnitSplit,
+    RecipientKind,
+    SplitShare,
+)
 
 ALL_CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     OrgUnitRegistered,
+    OrgUnitRenamed,
+    OrgUnitMoved,
+    OrgUnitsMerged,
+    OrgUnitSplit,
+    OrgUnitDissolved,
     ModelRegistered,
     InspectionPassed,
     InspectionFailed,
@@ -31,14 +47,21 @@ def contract_for(ce_type: str) -> type[IntegrationEvent]:
 
 __all__ = [
     "ALL_CONTRACTS",
+    "ORG_UNIT_EVENTS",
     "AwardGranted",
     "CriterionScore",
     "InspectionFailed",
     "InspectionPassed",
     "IntegrationEvent",
     "ModelRegistered",
+    "OrgUnitDissolved",
+    "OrgUnitMoved",
     "OrgUnitRegistered",
+    "OrgUnitRenamed",
+    "OrgUnitSplit",
+    "OrgUnitsMerged",
     "RecipientKind",
+    "SplitShare",
     "UnknownContract",
     "contract_for",
 ]

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
+from pydantic import Field
+
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.registry_events import RecipientKind
 
@@ -24,6 +26,8 @@ class AwardGranted(IntegrationEvent):
     recipient_kind: RecipientKind
     model_id: UUID
     model_title: str
+    owner_org_unit_id: UUID | None = Field(
+        default=None, description="Stable id of the model's owner unit (the unit the award is about).")
     owner_org_name: str
     quota: int
     granted_in_quota: int

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.registry_events import RecipientKind
@@ -24,6 +24,8 @@ class _InspectionOutcome(IntegrationEvent):
     inspection_id: UUID
     model_id: UUID
     model_title: str
+    owner_org_unit_id: UUID | None = Field(
+        default=None, description="Stable id of the model's owner unit (the unit the event is about).")
     owner_org_name: str
     recipient_kind: RecipientKind
     criteria_set_id: UUID

@@ -1,12 +1,19 @@
-"""Public events of the registry service (org units, models and exemplars)."""
+"""Public events of the registry service: the organisation hierarchy, models and exemplars.
+
+The hierarchy events carry the date a change takes effect (`effective_on`, a calendar day in
+Vietnam) apart from the moment it was recorded, because re-organisations are decided ahead or
+entered late: a subscriber answering "as on date D" must use the hierarchy of D. A unit's id is
+stable; its code is the official administrative code; its path is where it stands *now* and is
+what the subject carries at the moment of the event.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import IntegrationEvent
 
@@ -14,8 +21,13 @@ RecipientKind = Literal["collective", "individual"]
 """Tập thể (collective) or cá nhân (individual): the seeds reward and count them separately."""
 
 
-class OrgUnitRegistered(IntegrationEvent):
+class _Registry(IntegrationEvent):
     SERVICE: ClassVar[str] = "registry"
+
+
+class OrgUnitRegistered(_Registry):
+    """A unit joined the tree. `org_path` is its own path."""
+
     NAME: ClassVar[str] = "org_unit_registered"
     VERSION: ClassVar[int] = 1
 
@@ -25,10 +37,102 @@ class OrgUnitRegistered(IntegrationEvent):
     kind: str = Field(description="Loại đơn vị, e.g. province, commune, agency, school.")
     parent_id: UUID | None
     registered_at: datetime
+    effective_on: date | None = Field(
+        default=None, description="Ngày có hiệu lực — the day the unit exists from (default: the day recorded).")
 
 
-class ModelRegistered(IntegrationEvent):
-    SERVICE: ClassVar[str] = "registry"
+class OrgUnitRenamed(_Registry):
+    """A unit's name changed; its id, code and path did not. `org_path` is its path."""
+
+    NAME: ClassVar[str] = "org_unit_renamed"
+    VERSION: ClassVar[int] = 1
+
+    org_unit_id: UUID
+    old_name: str
+    name: str
+    effective_on: date
+    renamed_at: datetime
+
+
+class OrgUnitMoved(_Registry):
+    """A unit (with its whole subtree) now stands under another parent. `org_path` is its new path."""
+
+    NAME: ClassVar[str] = "org_unit_moved"
+    VERSION: ClassVar[int] = 1
+
+    org_unit_id: UUID
+    old_parent_id: UUID | None
+    parent_id: UUID
+    old_path: str
+    effective_on: date
+    moved_at: datetime
+
+
+class OrgUnitsMerged(_Registry):
+    """Units were merged into a successor, which carries what they carried from then on.
+
+    The merged units end on `effective_on`; their children move under the successor. `org_path` is
+    the successor's path; `merged_paths` are the merged units' paths on the day before.
+    """
+
+    NAME: ClassVar[str] = "org_units_merged"
+    VERSION: ClassVar[int] = 1
+
+    successor_id: UUID
+    successor_name: str
+    merged_ids: list[UUID] = Field(min_length=1)
+    merged_paths: list[str] = Field(min_length=1)
+    effective_on: date
+    merged_at: datetime
+
+
+class SplitShare(BaseModel):
+    """One successor of a split and the entities (models, exemplars...) that go to it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    org_unit_id: UUID
+    org_path: str
+    entity_ids: list[UUID] = Field(default_factory=list)
+
+
+class OrgUnitSplit(_Registry):
+    """A unit was divided among successors and ends on `effective_on`.
+
+    Each entity the unit carried goes to the successor that names it in `shares`; the rest go to
+    `default_successor_id`. `org_path` is the split unit's path on the day before.
+    """
+
+    NAME: ClassVar[str] = "org_unit_split"
+    VERSION: ClassVar[int] = 1
+
+    org_unit_id: UUID
+    shares: list[SplitShare] = Field(min_length=2)
+    default_successor_id: UUID
+    effective_on: date
+    split_at: datetime
+
+
+class OrgUnitDissolved(_Registry):
+    """A unit ended. What it carried goes to `successor_id` (required when it still carried models).
+    `org_path` is its path on the day before."""
+
+    NAME: ClassVar[str] = "org_unit_dissolved"
+    VERSION: ClassVar[int] = 1
+
+    org_unit_id: UUID
+    successor_id: UUID | None
+    reason: str | None = None
+    effective_on: date
+    dissolved_at: datetime
+
+
+ORG_UNIT_EVENTS: tuple[type[IntegrationEvent], ...] = (
+    OrgUnitRegistered, OrgUnitRenamed, OrgUnitMoved, OrgUnitsMerged, OrgUnitSplit, OrgUnitDissolved)
+"""Every event that changes the hierarchy: each service's hierarchy read model follows these."""
+
+
+class ModelRegistered(_Registry):
     NAME: ClassVar[str] = "model_registered"
     VERSION: ClassVar[int] = 1
 
