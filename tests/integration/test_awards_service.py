@@ -31,6 +31,7 @@ from tests.conftest import auth
 from tests.events import publish
 from tests.integration.polling import eventually
 from tests.integration.service_host import hosted
+from tests.jetstream import read_events
 
 WAIT = 15.0
 """Seconds to wait for JetStream deliveries; generous for a loaded CI machine."""
@@ -103,21 +104,7 @@ async def grant(host: Host, round_id: str, nomination_id: str, **headers: str) -
 
 
 async def published_grants(js: JetStreamContext, expected: int) -> list[tuple[str, CloudEvent]]:
-    sub = await js.pull_subscribe("dvk.awards.award_granted.>", durable=None, stream="DVK_AWARDS")
-    found: list[tuple[str, CloudEvent]] = []
-    deadline = asyncio.get_running_loop().time() + WAIT
-    while len(found) < expected and asyncio.get_running_loop().time() < deadline:
-        try:
-            msgs = await sub.fetch(10, timeout=0.2)
-        except nats.errors.TimeoutError:
-            continue
-        for m in msgs:
-            await m.ack()
-            found.append((m.subject, CloudEvent.from_nats(m.headers, m.data)))
-    with pytest.raises(nats.errors.TimeoutError):  # and nothing more than expected
-        await sub.fetch(1, timeout=0.5)
-    await sub.unsubscribe()
-    return found
+    return await read_events(js, "dvk.awards.award_granted.>", "DVK_AWARDS", expected, within=WAIT)
 
 
 async def test_grants_stop_at_the_quota_and_reach_jetstream(awards: Host) -> None:

@@ -8,7 +8,6 @@ platform's error shape and leaves the evaluation event store untouched.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ import asyncpg
 import httpx
 import nats
 import pytest
-from nats.errors import TimeoutError as NatsTimeout
 
 from services.evaluation.service import DEFINITION as EVALUATION
 from services.registry.service import DEFINITION as REGISTRY
@@ -29,6 +27,7 @@ from shared.i18n import VN_TZ
 from shared.runtime.postgres import EmbeddedPostgres
 from tests.conftest import auth
 from tests.integration.service_host import hosted
+from tests.jetstream import read_events
 
 YEAR = datetime.now(VN_TZ).year
 INSPECTOR = [Role.INSPECTOR]
@@ -128,14 +127,7 @@ async def _published(nats_url: str, subject: str, want: int) -> list[CloudEvent]
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
-        sub = await js.pull_subscribe(subject, durable=None, stream="DVK_EVALUATION")
-        found: list[CloudEvent] = []
-        for _ in range(50):
-            with contextlib.suppress(NatsTimeout):
-                found += [CloudEvent.from_nats(m.headers, m.data) for m in await sub.fetch(10, timeout=0.2)]
-            if len(found) >= want:
-                break
-        return found
+        return [e for _, e in await read_events(js, subject, "DVK_EVALUATION", want)]
     finally:
         await nc.close()
 

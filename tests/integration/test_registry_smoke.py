@@ -5,9 +5,9 @@ import asyncio
 import nats
 
 from services.registry.service import DEFINITION
-from shared.envelope import CloudEvent
 from tests.conftest import auth
 from tests.integration.service_host import hosted
+from tests.jetstream import read_events
 
 
 async def test_registered_model_reaches_jetstream(database: str, isolated_nats) -> None:
@@ -29,16 +29,7 @@ async def test_registered_model_reaches_jetstream(database: str, isolated_nats) 
 
         nc = await nats.connect(isolated_nats.url)
         js = nc.jetstream()
-        sub = await js.pull_subscribe("dvk.registry.model_registered.VN.15._", durable=None, stream="DVK_REGISTRY")
-        msgs = []
-        for _ in range(50):
-            try:
-                msgs = await sub.fetch(10, timeout=0.2)
-            except nats.errors.TimeoutError:
-                continue
-            if any(CloudEvent.from_nats(m.headers, m.data).data["model_id"] == model_id for m in msgs):
-                break
-        ce = [CloudEvent.from_nats(m.headers, m.data) for m in msgs]
+        ce = [e for _, e in await read_events(js, "dvk.registry.model_registered.VN.15._", "DVK_REGISTRY", 1)]
         mine = [e for e in ce if e.data["model_id"] == model_id]
         assert len(mine) == 1
         assert mine[0].type == "vn.dvk.registry.model_registered.v1"
