@@ -158,31 +158,32 @@ async def test_inspections_pass_or_fail_and_reach_jetstream_about_the_models_own
     outcomes = {}
     for name, scores in (("failed", FAILING), ("passed", PASSING)):   # a re-inspection after failing
         r = await platform.evaluation.post(
-            "/inspections", json=inspection_body(platform.province_model, criteria_set["id"], scores,
+            "/inspections", json=inspection_body(platform.commune_model, criteria_set["id"], scores,
                                                  notes="Đoàn kiểm tra của Ban Dân vận"),
             headers=auth(INSPECTOR, org="VN.15"))
         assert r.status_code == 201, r.text
         outcomes[name] = r.json()
         assert r.json()["passed"] is (name == "passed")
         assert r.json()["total_score"] == sum(scores.values())
-        assert (r.json()["pass_score"], r.json()["model_id"], r.json()["version"]) == (70, platform.province_model, 1)
+        assert (r.json()["pass_score"], r.json()["model_id"], r.json()["version"]) == (70, platform.commune_model, 1)
 
     for name, inspection in outcomes.items():
-        [event] = [e for e in await _published(platform.nats_url, f"dvk.evaluation.inspection_{name}.VN.15._", 1)
+        [event] = [e for e in await _published(platform.nats_url, f"dvk.evaluation.inspection_{name}.VN.15.04321._", 1)
                    if e.data["inspection_id"] == inspection["id"]]
         assert event.type == f"vn.dvk.evaluation.inspection_{name}.v1"
         assert event.subject == f"inspections/{inspection['id']}"
-        assert event.extensions["orgpath"] == "VN.15"
-        assert event.data["model_title"] == "Dân vận khéo trong chuyển đổi số"
+        assert event.extensions["orgpath"] == event.data["org_path"] == "VN.15.04321", "about the owner"
+        assert event.data["model_title"] == "Dân vận khéo xây dựng nông thôn mới"
         assert event.data["criteria_set_id"] == criteria_set["id"]
         assert [s["code"] for s in event.data["scores"]] == [c["code"] for c in SEED_CRITERIA]
-    none_below = await _published(platform.nats_url, "dvk.evaluation.*.VN.15.04321.>", 0)
-    assert none_below == []
+    # The province inspected, but nothing is published about the province itself.
+    none_about_the_inspector = await _published(platform.nats_url, "dvk.evaluation.*.VN.15._", 0)
+    assert none_about_the_inspector == []
 
-    history = (await platform.evaluation.get("/inspections", params={"model_id": platform.province_model},
+    history = (await platform.evaluation.get("/inspections", params={"model_id": platform.commune_model},
                                              headers=auth())).json()
     assert [h["id"] for h in history] == [outcomes["passed"]["id"], outcomes["failed"]["id"]]  # newest first
-    model = await _known_to_evaluation(platform.evaluation, platform.province_model)
+    model = await _known_to_evaluation(platform.evaluation, platform.commune_model)
     assert (model["latest_inspection"]["id"], model["latest_inspection"]["passed"]) == (outcomes["passed"]["id"], True)
     one = (await platform.evaluation.get(f"/inspections/{outcomes['passed']['id']}", headers=auth(org="VN.15")))
     assert (one.json()["passed"], one.json()["notes"]) == (True, "Đoàn kiểm tra của Ban Dân vận")
