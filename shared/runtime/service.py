@@ -53,6 +53,10 @@ from shared.store.migrations import PLATFORM_MIGRATIONS, migrate, pending
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
+STARTUP_SECONDS = 30.0
+"""How long start-up waits for a database connection or the first NATS connection before failing loudly."""
+STOP_SECONDS = 5.0
+"""How long each step of shutting down may take: a stuck step must not keep the process alive."""
 
 
 @dataclass
@@ -132,13 +136,14 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
     broker: NatsBroker | None = None
     nc: NatsClient | None = None
     try:
-        async with pool.acquire() as conn:
+        async with pool.acquire(timeout=STARTUP_SECONDS) as conn:
             applied = await migrate(conn, definition.migration_scopes())
         for m in applied:
             log.info("applied migration %s/%04d_%s", m.scope, m.version, m.name)
         await refresh_open_gauge(pool, definition.name)
-        nc = await nats.connect(platform.nats_url, name=f"{platform.instance}-{definition.name}",
-                                max_reconnect_attempts=-1)
+        nc = await asyncio.wait_for(nats.connect(platform.nats_url, name=f"{platform.instance}-{definition.name}",
+                                                 max_reconnect_attempts=-1, drain_timeout=STOP_SECONDS),
+                                    STARTUP_SECONDS)
         js = nc.jetstream()
         await ensure_streams(js)
         processor = DeliveryProcessor(pool, definition.name, platform.consumer_max_deliver,
@@ -165,13 +170,13 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                await asyncio.wait_for(task, STOP_SECONDS)
         if broker is not None:
             with contextlib.suppress(Exception):
-                await broker.stop()
+                await asyncio.wait_for(broker.stop(), STOP_SECONDS)
         if nc is not None:
             with contextlib.suppress(Exception):
-                await nc.drain()
+                await asyncio.wait_for(nc.drain(), STOP_SECONDS)
         try:
             await asyncio.wait_for(pool.close(), 10)
         except TimeoutError:
