@@ -6,6 +6,7 @@ file can describe a whole host while each process reads only its own part.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -20,13 +21,25 @@ SERVICE_PORTS: dict[str, int] = {
 """Default HTTP ports, documented in the README; each is overridable by `DVK_<SERVICE>_PORT`."""
 
 
+INSTANCE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+"""An instance name is also the NATS server's name and JetStream domain: one token, no dots or wildcards."""
+DEFAULT_INSTANCE = "local"
+
+
+def checked_instance(name: str) -> str:
+    if not re.match(INSTANCE_PATTERN, name):
+        raise ValueError(f"DVK_INSTANCE must match {INSTANCE_PATTERN} (it names the JetStream domain): {name!r}")
+    return name
+
+
 class PlatformSettings(BaseSettings):
     """What every process of one instance shares."""
 
     model_config = SettingsConfigDict(env_prefix="DVK_", extra="ignore")
 
-    instance: str = Field("local", pattern=r"^[a-z0-9][a-z0-9-]*$",
-                          description="This agency's instance name; appears in every event's ce-source.")
+    instance: str = Field(DEFAULT_INSTANCE, pattern=INSTANCE_PATTERN,
+                          description="This agency's instance name: every event's ce-source, the NATS server "
+                                      "name (dvk-<instance>) and the JetStream domain.")
     nats_url: str = "nats://127.0.0.1:4222"
     jwt_secret: SecretStr | None = None
     jwt_secret_file: Path | None = None

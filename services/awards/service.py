@@ -12,6 +12,7 @@ from services.awards.domain import EVENT_TYPES
 from services.awards.metrics import keep_quota_gauge_fresh
 from services.awards.subscriptions import INSPECTION_PASSED
 from shared.contracts import AwardGranted
+from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
 
 DEFINITION = ServiceDefinition(
@@ -22,6 +23,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
+    streams=[publishing_stream("awards")],
     publishes=[AwardGranted],
     subscriptions=[INSPECTION_PASSED],
     background=[keep_quota_gauge_fresh],

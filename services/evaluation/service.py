@@ -11,6 +11,7 @@ from services.evaluation.api import router
 from services.evaluation.domain import EVENT_TYPES
 from services.evaluation.subscriptions import SUBSCRIPTIONS
 from shared.contracts import InspectionFailed, InspectionPassed
+from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
 
 DEFINITION = ServiceDefinition(
@@ -21,6 +22,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
+    streams=[publishing_stream("evaluation")],
     publishes=[InspectionPassed, InspectionFailed],
     subscriptions=SUBSCRIPTIONS,
 )

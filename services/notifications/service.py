@@ -16,6 +16,7 @@ from services.notifications.api import router
 from services.notifications.domain import EVENT_TYPES
 from services.notifications.subscriptions import SUBSCRIPTIONS
 from services.notifications.worker import webhook_worker
+from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
 
 DEFINITION = ServiceDefinition(
@@ -25,6 +26,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
+    streams=[publishing_stream("notifications")],
     publishes=[],
     subscriptions=SUBSCRIPTIONS,
     background=[webhook_worker()],

@@ -10,6 +10,7 @@ from services.registry import messages  # noqa: F401 - registers the service's m
 from services.registry.api import router
 from services.registry.domain import EVENT_TYPES
 from shared.contracts import ModelRegistered, OrgUnitRegistered
+from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
 
 DEFINITION = ServiceDefinition(
@@ -19,6 +20,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
+    streams=[publishing_stream("registry")],
     publishes=[OrgUnitRegistered, ModelRegistered],
 )
 

@@ -1,9 +1,8 @@
 """Binding subscriptions to FastStream: durable JetStream pull consumers with explicit acks.
 
 FastStream's acknowledgement middleware is switched off (`AckPolicy.MANUAL`): the processor
-decides, and this adapter only carries the decision out. JetStream's own `max_deliver` is left
-unlimited on purpose — the processor dead-letters after the configured attempts, and a consumer
-that crashes mid-message must get it again rather than have the server drop it silently.
+decides, and this adapter only carries the decision out. The consumer's JetStream configuration
+is declared in shared/messaging/topology.py (`consumer_config`).
 """
 
 from __future__ import annotations
@@ -13,10 +12,9 @@ from typing import Any
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
-from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription
+from shared.messaging.topology import consumer_config
 
 
 async def _raw_body(msg: StreamMessage[Any]) -> bytes:
@@ -31,14 +29,7 @@ def attach(broker: NatsBroker, sub: Subscription, processor: DeliveryProcessor, 
         stream=JStream(sub.stream, declare=False),
         durable=sub.consumer,
         pull_sub=PullSub(batch_size=32, timeout=1.0),
-        config=ConsumerConfig(
-            durable_name=sub.consumer,
-            deliver_policy=DeliverPolicy.ALL,
-            ack_policy=JsAckPolicy.EXPLICIT,
-            ack_wait=ack_wait,
-            max_deliver=-1,
-            description=sub.description or None,
-        ),
+        config=consumer_config(sub, ack_wait),
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_body,
         title=sub.consumer,

@@ -46,7 +46,7 @@ from shared.messaging.dead_letters import (
 from shared.messaging.delivery import DeliveryProcessor, Subscription, refresh_open_gauge
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.subscriber import attach
-from shared.messaging.topology import ensure_streams
+from shared.messaging.topology import StreamDecl, check_consumers, ensure_streams, streams_for
 from shared.observability.logging import configure_logging
 from shared.store.event_store import EventStore
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate, pending
@@ -85,6 +85,8 @@ class ServiceDefinition:
     migrations: Path
     event_types: EventTypes
     routers: list[APIRouter]
+    streams: list[StreamDecl] = field(default_factory=list)
+    """The JetStream streams this service publishes into, as data (shared/messaging/topology.py)."""
     publishes: list[type[IntegrationEvent]] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
     background: list[Background] = field(default_factory=list)
@@ -145,7 +147,8 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
                                                  max_reconnect_attempts=-1, drain_timeout=STOP_SECONDS),
                                     STARTUP_SECONDS)
         js = nc.jetstream()
-        await ensure_streams(js)
+        await ensure_streams(js, streams_for(definition.streams, definition.subscriptions))
+        await check_consumers(js, definition.subscriptions)
         processor = DeliveryProcessor(pool, definition.name, platform.consumer_max_deliver,
                                       platform.consumer_backoff_seconds)
         relay = OutboxRelay(settings.database_url, js, definition.name, poll_seconds=platform.relay_poll_seconds)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.config import SERVICE_PORTS
+from shared.config import DEFAULT_INSTANCE, SERVICE_PORTS, checked_instance
 from shared.runtime.nats import EmbeddedNats
 from shared.runtime.postgres import EmbeddedPostgres
 
@@ -65,7 +65,10 @@ class Platform:
             self.env.setdefault("DVK_JWT_SECRET_FILE", str(secret_file))
         if "DVK_NATS_URL" not in self.base_env:
             port = int(self.base_env.get("DVK_EMBEDDED_NATS_PORT", DEFAULT_NATS_PORT))
-            self.nats = EmbeddedNats(self.data_dir / "nats", port)
+            # The server name and JetStream domain are the instance's, as federation needs them to be.
+            instance = checked_instance(self.base_env.get("DVK_INSTANCE", DEFAULT_INSTANCE))
+            self.nats = EmbeddedNats(self.data_dir / "nats", port, server_name=f"dvk-{instance}",
+                                     jetstream_domain=instance)
             self.nats.start()
             self.env["DVK_NATS_URL"] = self.nats.url
         missing = [s for s in SERVICE_PORTS if f"DVK_{s.upper()}_DATABASE_URL" not in self.base_env]
