@@ -59,7 +59,7 @@ def asyncapi_document(service: str, title: str, version: str, publishes: list[ty
             channels[key] = {"address": sub.filter_subject, "messages": {contract.NAME: _message(contract)}}
         elif key not in channels:  # a filter over every event of a service (e.g. the hierarchy's consumer)
             channels[key] = {"address": sub.filter_subject, "messages": {
-                c.NAME: _message(c) for c in ALL_CONTRACTS if c.SERVICE == parts[1]}}
+                c.NAME: _message(c) for c in ALL_CONTRACTS if parts[1] == c.SERVICE}}
         operations[f"receive_{sub.consumer}"] = {
             "action": "receive", "channel": {"$ref": f"#/channels/{key}"},
             "description": sub.description, "x-durable-consumer": sub.consumer, "x-stream": sub.stream,
