@@ -38,6 +38,9 @@ register_messages({
     "field.org_unit_merge_parent_required": Text(
         "Các đơn vị sáp nhập thuộc các đơn vị cấp trên khác nhau: phải chỉ rõ đơn vị kế thừa trực thuộc đâu.",
         "The merged units have different parents: say under which unit the successor stands."),
+    "field.org_unit_merge_successor_one_of": Text(
+        "Nêu đơn vị kế thừa: hoặc một đơn vị có sẵn (successor_id), hoặc một đơn vị mới (successor), không cả hai.",
+        "Name the successor: either an existing unit (successor_id) or a new one (successor), not both."),
     "field.org_unit_merge_into_itself": Text("Không thể sáp nhập đơn vị {name} vào chính nó.",
                                              "Unit {name} cannot be merged into itself."),
     "field.org_unit_merged_twice": Text("Đơn vị {name} được nêu hai lần.", "Unit {name} is named twice."),
