@@ -109,15 +109,21 @@ async def merge_org_units(cmd: MergeOrgUnits, runtime: Runtime, principal: Admin
 
 
 async def _root(conn: asyncpg.Connection, principal: Principal, unit_id: UUID | None, under: str | None,
-                on: date | None) -> UUID:
-    """The unit a query is about (by id, by path, or the caller's scope), refused outside the scope."""
-    scope = await resolve_scope(conn, principal)
+                on: date | None) -> UUID | None:
+    """The unit a query is about (by id, by path, or the caller's scope), refused outside the scope
+    (403, and `scope_unit_ended` for a user of an ended unit); None when no unit ever held the path."""
+    try:
+        scope = await resolve_scope(conn, principal)
+    except ApiError as exc:
+        if exc.code == "scope_unit_unknown":
+            return None  # e.g. a new instance whose root unit is not registered yet: nothing to list
+        raise
     if unit_id is not None:
         root = unit_id
     elif under is not None:
         view = await hierarchy.unit_by_path(conn, under, on)
         if view is None:
-            raise not_found()
+            return None
         root = view.id
     else:
         return scope.unit_id
@@ -135,6 +141,8 @@ async def list_org_units(runtime: Runtime, principal: Reader, unit_id: UnitFilte
     as on `on`; `shape=tree` nests each unit's units under it."""
     async with runtime.pool.acquire() as conn:
         root = await _root(conn, principal, unit_id, under, on)
+        if root is None:
+            return []
         units = await queries.units_under(conn, root, on, vn_day(datetime.now(UTC)), include_ended)
     return queries.as_tree(units) if shape == "tree" else units
 
@@ -169,7 +177,7 @@ async def list_models(runtime: Runtime, principal: Reader, unit_id: UnitFilter =
     successor), or as on `on`."""
     async with runtime.pool.acquire() as conn:
         root = await _root(conn, principal, unit_id, under, on)
-        return await queries.models_under(conn, root, on, year)
+        return await queries.models_under(conn, root, on, year) if root is not None else []
 
 
 @router.get("/models/{model_id}", tags=["models"], response_model=queries.ModelOut)

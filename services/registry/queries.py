@@ -8,7 +8,7 @@ listed under its successor, a split unit's under the successor each was assigned
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -117,34 +117,32 @@ def history(events: list[DomainEvent]) -> list[HistoryEntry]:
     """The unit's own changes, each with the name, parent and path it had after the change."""
     entries: list[HistoryEntry] = []
     for e in events:
-        last = entries[-1] if entries else None
         if isinstance(e, OrgUnitCreated):
             entries.append(HistoryEntry(change="registered", effective_on=e.effective_on or vn_day(e.at),
                                         recorded_at=e.at, name=e.name, parent_id=e.parent_id, path=e.path))
             continue
-        if last is None:
+        if not entries or not isinstance(e, _CHANGES):
             continue
-        same = {"name": last.name, "parent_id": last.parent_id, "path": last.path}
+        change: dict[str, Any] = {"effective_on": e.effective_on, "recorded_at": e.at, "path": e.path,
+                                  "successor_id": None, "merged_ids": []}
         if isinstance(e, OrgUnitNameChanged):
-            entries.append(HistoryEntry(**{**same, "change": "renamed", "effective_on": e.effective_on,
-                                           "recorded_at": e.at, "name": e.name, "path": e.path}))
+            change |= {"change": "renamed", "name": e.name}
         elif isinstance(e, OrgUnitParentChanged):
-            entries.append(HistoryEntry(**{**same, "change": "moved", "effective_on": e.effective_on,
-                                           "recorded_at": e.at, "parent_id": e.parent_id, "path": e.path}))
+            change |= {"change": "moved", "parent_id": e.parent_id}
         elif isinstance(e, OrgUnitAbsorbed):
-            entries.append(HistoryEntry(**{**same, "change": "absorbed", "effective_on": e.effective_on,
-                                           "recorded_at": e.at, "path": e.path, "merged_ids": e.merged_ids}))
+            change |= {"change": "absorbed", "merged_ids": e.merged_ids}
         elif isinstance(e, OrgUnitMergedInto):
-            entries.append(HistoryEntry(**{**same, "change": "merged", "effective_on": e.effective_on,
-                                           "recorded_at": e.at, "path": e.path, "successor_id": e.successor_id}))
+            change |= {"change": "merged", "successor_id": e.successor_id}
         elif isinstance(e, OrgUnitDivided):
-            entries.append(HistoryEntry(**{**same, "change": "split", "effective_on": e.effective_on,
-                                           "recorded_at": e.at, "path": e.path,
-                                           "successor_id": e.default_successor_id}))
-        elif isinstance(e, OrgUnitClosed):
-            entries.append(HistoryEntry(**{**same, "change": "dissolved", "effective_on": e.effective_on,
-                                           "recorded_at": e.at, "path": e.path, "successor_id": e.successor_id}))
+            change |= {"change": "split", "successor_id": e.default_successor_id}
+        else:
+            change |= {"change": "dissolved", "successor_id": e.successor_id}
+        entries.append(entries[-1].model_copy(update=change))
     return entries
+
+
+_CHANGES = (OrgUnitNameChanged, OrgUnitParentChanged, OrgUnitAbsorbed, OrgUnitMergedInto, OrgUnitDivided,
+            OrgUnitClosed)
 
 
 _MODELS = """
