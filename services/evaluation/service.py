@@ -11,6 +11,7 @@ from services.evaluation.api import router
 from services.evaluation.domain import EVENT_TYPES
 from services.evaluation.subscriptions import SUBSCRIPTIONS
 from shared.contracts import InspectionFailed, InspectionPassed
+from shared.hierarchy.subscription import hierarchy_subscription
 from shared.runtime.service import ServiceDefinition, build_app
 
 DEFINITION = ServiceDefinition(
@@ -22,7 +23,7 @@ DEFINITION = ServiceDefinition(
     event_types=EVENT_TYPES,
     routers=[router],
     publishes=[InspectionPassed, InspectionFailed],
-    subscriptions=SUBSCRIPTIONS,
+    subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("evaluation")],
 )
 
 

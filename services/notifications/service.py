@@ -16,6 +16,7 @@ from services.notifications.api import router
 from services.notifications.domain import EVENT_TYPES
 from services.notifications.subscriptions import SUBSCRIPTIONS
 from services.notifications.worker import webhook_worker
+from shared.hierarchy.subscription import hierarchy_subscription
 from shared.runtime.service import ServiceDefinition, build_app
 
 DEFINITION = ServiceDefinition(
@@ -26,7 +27,7 @@ DEFINITION = ServiceDefinition(
     event_types=EVENT_TYPES,
     routers=[router],
     publishes=[],
-    subscriptions=SUBSCRIPTIONS,
+    subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("notifications")],
     background=[webhook_worker()],
 )
 

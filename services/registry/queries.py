@@ -38,12 +38,14 @@ class OrgUnitOut(BaseModel):
     path: str
     valid_from: date
     valid_to: date | None
+    ended_on: date | None
     successor_id: UUID | None
 
     @classmethod
     def of(cls, view: OrgUnitView) -> OrgUnitOut:
         return cls(id=view.id, code=view.code, name=view.name, kind=view.kind, parent_id=view.parent_id,
-                   path=view.path, valid_from=view.valid_from, valid_to=view.valid_to, successor_id=view.successor_id)
+                   path=view.path, valid_from=view.valid_from, valid_to=view.valid_to, ended_on=view.ended_on,
+                   successor_id=view.successor_id)
 
 
 class OrgUnitNode(OrgUnitOut):
@@ -88,7 +90,7 @@ class ModelOut(BaseModel):
 
 
 def standing(view: OrgUnitView, today: date) -> bool:
-    return view.valid_to is None or view.valid_to > today
+    return view.ended_on is None or view.ended_on > today
 
 
 async def units_under(conn: asyncpg.Connection, root: UUID, on: date | None, today: date,

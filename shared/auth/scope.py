@@ -1,9 +1,13 @@
-"""PROVISIONAL stand-in (replaced at merge): a token's scope names a unit, resolved when served."""
+"""A token's scope names a unit; it is resolved against the hierarchy when the request is served.
+
+So a user whose commune moved keeps working with the token they have (the unit id stays, and an old
+path is found through the unit that held it most recently), while a user of a unit that has ended is
+told so plainly instead of silently seeing nothing.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -11,13 +15,15 @@ import asyncpg
 from shared import hierarchy
 from shared.auth.principal import Principal
 from shared.http.errors import ApiError
-from shared.i18n import VN_TZ, Text, register_messages
+from shared.i18n import Text, register_messages
 
 register_messages({
-    "scope_unit_ended": Text("Đơn vị trong phạm vi của bạn ({name}) đã chấm dứt; đơn vị kế thừa: {successor}.",
-                             "The unit of your scope ({name}) has ended; its successor: {successor}."),
-    "scope_unit_unknown": Text("Đơn vị trong phạm vi của bạn ({scope}) không có trong hệ thống.",
-                               "The unit of your scope ({scope}) is unknown."),
+    "scope_unit_unknown": Text("Đơn vị trong phạm vi tài khoản ({scope}) không có trong cây tổ chức.",
+                               "The unit your account is scoped to ({scope}) is not in the organisation tree."),
+    "scope_unit_ended": Text("Đơn vị {unit} của tài khoản đã kết thúc hoạt động từ ngày {ended_on}{successor_vi}; "
+                             "đề nghị quản trị viên giao lại phạm vi.",
+                             "Your account's unit {unit} ended on {ended_on}{successor_en}; ask an administrator "
+                             "to re-scope your account."),
 })
 
 
@@ -25,29 +31,35 @@ register_messages({
 class Scope:
     unit_id: UUID
     path: str
+    """The scope unit's path today (the token may name an older one)."""
 
 
-async def resolve_scope(conn: asyncpg.Connection, principal: Principal) -> Scope:
-    unit_id: UUID | None = getattr(principal, "org_unit_id", None)
-    view = (await hierarchy.unit(conn, unit_id) if unit_id is not None
-            else await hierarchy.unit_by_path(conn, principal.org_scope))
+async def resolve_scope(db: asyncpg.Connection | asyncpg.Pool, principal: Principal) -> Scope:
+    if principal.org_unit_id is not None:
+        view = await hierarchy.unit(db, principal.org_unit_id)
+    else:
+        view = await hierarchy.unit_by_path(db, principal.org_scope)
     if view is None:
         raise ApiError(403, "scope_unit_unknown", scope=principal.org_scope)
-    if view.valid_to is not None and view.valid_to <= datetime.now(VN_TZ).date():
-        successor = await hierarchy.unit(conn, view.successor_id) if view.successor_id else None
-        raise ApiError(403, "scope_unit_ended", name=view.name, successor=successor.name if successor else "—")
-    return Scope(view.id, view.path)
+    if view.ended_on is not None and view.ended_on <= hierarchy.today():
+        successor = await hierarchy.unit(db, view.successor_id) if view.successor_id else None
+        raise ApiError(403, "scope_unit_ended", unit=view.name, ended_on=view.ended_on.strftime("%d/%m/%Y"),
+                       successor_vi=f", đơn vị kế thừa: {successor.name}" if successor else "",
+                       successor_en=f"; its successor is {successor.name}" if successor else "")
+    return Scope(unit_id=view.id, path=view.path)
 
 
-async def covers(conn: asyncpg.Connection, principal: Principal, org_unit_id: UUID,
+async def covers(db: asyncpg.Connection | asyncpg.Pool, principal: Principal, org_unit_id: UUID,
                  entity_id: UUID | None = None) -> bool:
-    scope = await resolve_scope(conn, principal)
-    return await hierarchy.carrier(conn, org_unit_id, entity_id) in await hierarchy.subtree_ids(conn, scope.unit_id)
+    """Whether what `org_unit_id` owns (or that one entity of it) is carried, now, within the scope."""
+    scope = await resolve_scope(db, principal)
+    return bool(await db.fetchval("select dvk_carrier($2, $3) in (select dvk_subtree($1))",
+                                  scope.unit_id, org_unit_id, entity_id))
 
 
-async def ensure_covers(conn: asyncpg.Connection, principal: Principal, org_unit_id: UUID,
+async def ensure_covers(db: asyncpg.Connection | asyncpg.Pool, principal: Principal, org_unit_id: UUID,
                         entity_id: UUID | None = None) -> None:
-    if not await covers(conn, principal, org_unit_id, entity_id):
-        scope = await resolve_scope(conn, principal)
-        view = await hierarchy.unit(conn, org_unit_id)
-        raise ApiError(403, "forbidden_scope", org_path=view.path if view else str(org_unit_id), scope=scope.path)
+    if not await covers(db, principal, org_unit_id, entity_id):
+        view = await hierarchy.unit(db, org_unit_id)
+        raise ApiError(403, "forbidden_scope", org_path=view.path if view else str(org_unit_id),
+                       scope=principal.org_scope)

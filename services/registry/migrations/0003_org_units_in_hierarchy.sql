@@ -1,8 +1,8 @@
 -- Org units leave the registry's own table: the hierarchy (ids, codes, validity intervals, successions)
 -- now lives in the shared hierarchy tables, fed by the contracts the registry publishes. Units an
 -- instance registered before keep their ids and stand from the day they were created.
-insert into hierarchy_versions (unit_id, code, name, kind, parent_id, valid_from)
-select id, code, name, kind, parent_id, (created_at at time zone 'Asia/Ho_Chi_Minh')::date
+insert into org_unit_versions (org_unit_id, valid_from, code, name, kind, parent_id)
+select id, (created_at at time zone 'Asia/Ho_Chi_Minh')::date, code, name, kind, parent_id
   from org_units
 on conflict do nothing;
 
