@@ -119,6 +119,8 @@ async def _root(conn: asyncpg.Connection, principal: Principal, unit_id: UUID | 
             return None  # e.g. a new instance whose root unit is not registered yet: nothing to list
         raise
     if unit_id is not None:
+        if await hierarchy.unit(conn, unit_id, on) is None:
+            return None
         root = unit_id
     elif under is not None:
         view = await hierarchy.unit_by_path(conn, under, on)

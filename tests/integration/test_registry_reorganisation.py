@@ -158,6 +158,11 @@ async def test_a_moved_communes_registrar_keeps_registering_with_an_old_path_tok
     assert "VN.15.02989" in [u["path"] for u in as_before]
     now = (await tree.get("/org-units", under="VN.16")).json()
     assert [u["path"] for u in now] == ["VN.16", "VN.16.02989"]
+    [province] = (await tree.get("/org-units", unit_id=tree.ids["16"], shape="tree")).json()
+    assert [c["path"] for c in province["children"]] == ["VN.16.02989"]
+    history = (await tree.get(f"/org-units/{unit}")).json()["history"]
+    assert [(h["change"], h["path"], h["parent_id"]) for h in history] == [
+        ("registered", "VN.15.02989", tree.ids["15"]), ("moved", "VN.16.02989", tree.ids["16"])]
 
 
 async def test_move_refusals(tree: Tree) -> None:
