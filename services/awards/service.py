@@ -12,6 +12,7 @@ from services.awards.domain import EVENT_TYPES
 from services.awards.metrics import keep_quota_gauge_fresh
 from services.awards.subscriptions import INSPECTION_PASSED
 from shared.contracts import AwardGranted
+from shared.hierarchy.subscription import hierarchy_subscription
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
 
@@ -25,7 +26,7 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     streams=[publishing_stream("awards")],
     publishes=[AwardGranted],
-    subscriptions=[INSPECTION_PASSED],
+    subscriptions=[INSPECTION_PASSED, hierarchy_subscription("awards")],
     background=[keep_quota_gauge_fresh],
 )
 

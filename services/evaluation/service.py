@@ -11,6 +11,7 @@ from services.evaluation.api import router
 from services.evaluation.domain import EVENT_TYPES
 from services.evaluation.subscriptions import SUBSCRIPTIONS
 from shared.contracts import InspectionFailed, InspectionPassed
+from shared.hierarchy.subscription import hierarchy_subscription
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
 
@@ -24,7 +25,7 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     streams=[publishing_stream("evaluation")],
     publishes=[InspectionPassed, InspectionFailed],
-    subscriptions=SUBSCRIPTIONS,
+    subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("evaluation")],
 )
 
 

@@ -16,6 +16,7 @@ from services.notifications.api import router
 from services.notifications.domain import EVENT_TYPES
 from services.notifications.subscriptions import SUBSCRIPTIONS
 from services.notifications.worker import webhook_worker
+from shared.hierarchy.subscription import hierarchy_subscription
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
 
@@ -28,7 +29,7 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     streams=[publishing_stream("notifications")],
     publishes=[],
-    subscriptions=SUBSCRIPTIONS,
+    subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("notifications")],
     background=[webhook_worker()],
 )
 

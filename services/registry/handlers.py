@@ -1,26 +1,76 @@
-"""One function per registry command: load, let the aggregate decide, save, project, publish."""
+"""One function per registry command: load, let the aggregate decide, save, project, publish.
+
+The registry is the source of the hierarchy: each org-unit contract it publishes is applied to its
+own copy of the shared hierarchy read model right where it is published, in the command's
+transaction, so the next command (and every query) sees the tree the contracts describe. Facts the
+aggregates need (a unit's path now, whether a target lies in a subtree, what a unit carries) come
+from that copy and from the registry's own tables, never from a path compared with LIKE.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
-import asyncpg
 from pydantic import BaseModel
 
 from services.registry import projections
-from services.registry.commands import RegisterModel, RegisterOrgUnit
-from services.registry.domain import Model, ModelRecorded, OrgUnit, OrgUnitCreated
-from shared.auth.dependencies import ensure_scope
+from services.registry.commands import (
+    DissolveOrgUnit,
+    MergeOrgUnits,
+    MoveOrgUnit,
+    RegisterModel,
+    RegisterOrgUnit,
+    RenameOrgUnit,
+    SplitOrgUnit,
+)
+from services.registry.domain import (
+    Model,
+    ModelRecorded,
+    OrgUnit,
+    OrgUnitAbsorbed,
+    OrgUnitClosed,
+    OrgUnitCreated,
+    OrgUnitDivided,
+    OrgUnitNameChanged,
+    OrgUnitParentChanged,
+    Share,
+    merge,
+    place_of_new_successor,
+    vn_day,
+)
+from shared import hierarchy
+from shared.auth.scope import ensure_covers
 from shared.commands import Transaction
-from shared.contracts import ModelRegistered, OrgUnitRegistered
-from shared.domain.aggregate import DomainError
-from shared.http.errors import ApiError, invalid_field
+from shared.contracts import (
+    IntegrationEvent,
+    ModelRegistered,
+    OrgUnitDissolved,
+    OrgUnitMoved,
+    OrgUnitRegistered,
+    OrgUnitRenamed,
+    OrgUnitsMerged,
+    OrgUnitSplit,
+)
+from shared.contracts.registry_events import SplitShare
+from shared.domain.aggregate import InvalidInput
+from shared.hierarchy import OrgUnitView
+from shared.http.errors import ApiError, not_found
 
 
 class Registered(BaseModel):
     id: UUID
     org_path: str
     version: int
+
+
+class OrgUnitChanged(BaseModel):
+    """What a re-organisation answers: the unit concerned (a merge's successor), its path now."""
+
+    id: UUID
+    org_path: str
+    version: int
+    effective_on: date
 
 
 def org_unit_stream(org_unit_id: UUID) -> str:
@@ -31,42 +81,213 @@ def model_stream(model_id: UUID) -> str:
     return f"model-{model_id}"
 
 
+# -- what every handler needs ----------------------------------------------------------------------
+
+async def _named(tx: Transaction, org_unit_id: UUID, field: str) -> OrgUnit:
+    """A unit a command's body names: unknown is a field-level 422."""
+    unit = await tx.load(OrgUnit, org_unit_stream(org_unit_id))
+    if unit is None or unit.created is None:
+        raise InvalidInput(field, "org_unit_unknown")
+    await _ensure_covers(tx, unit)
+    return unit
+
+
+async def _addressed(tx: Transaction, org_unit_id: UUID) -> OrgUnit:
+    """The unit a route's path names: unknown is a 404."""
+    unit = await tx.load(OrgUnit, org_unit_stream(org_unit_id))
+    if unit is None or unit.created is None:
+        raise not_found()
+    await _ensure_covers(tx, unit)
+    return unit
+
+
+async def _ensure_covers(tx: Transaction, unit: OrgUnit) -> None:
+    """An ended unit is judged by the parent it last stood under (nobody may carry it), so acting on
+    it is refused for what it is — ended — rather than as out of scope."""
+    target = unit.id
+    if unit.ended is not None:
+        target = (await _now(tx, unit.id)).parent_id or unit.id
+    await ensure_covers(tx.conn, tx.ctx.principal, target)
+
+
+async def _now(tx: Transaction, org_unit_id: UUID) -> OrgUnitView:
+    view = await hierarchy.unit(tx.conn, org_unit_id)
+    if view is None:
+        raise RuntimeError(f"org unit {org_unit_id} is in the event store but not in the hierarchy")
+    return view
+
+
+def _effective(tx: Transaction, effective_on: date | None) -> date:
+    return effective_on or vn_day(tx.ctx.now)
+
+
+async def _publish(tx: Transaction, contract: IntegrationEvent, org_unit_id: UUID) -> None:
+    await tx.publish(contract, entity=f"org-units/{org_unit_id}")
+    await hierarchy.apply(tx.conn, contract)
+
+
+def _registered(created: OrgUnitCreated, effective_on: date) -> OrgUnitRegistered:
+    return OrgUnitRegistered(
+        org_path=created.path, org_unit_id=created.org_unit_id, code=created.code, name=created.name,
+        kind=created.kind, parent_id=created.parent_id, registered_at=created.at, effective_on=effective_on)
+
+
+# -- commands --------------------------------------------------------------------------------------
+
 async def register_org_unit(cmd: RegisterOrgUnit, org_unit_id: UUID, tx: Transaction) -> Registered:
     principal = tx.ctx.principal
-    parent = None
-    if cmd.parent_id is not None:
-        parent = await tx.load(OrgUnit, org_unit_stream(cmd.parent_id))
-        if parent is None:
-            raise invalid_field("parent_id", "org_unit_unknown")
+    parent = await _named(tx, cmd.parent_id, "parent_id") if cmd.parent_id is not None else None
+    parent_path = (await _now(tx, cmd.parent_id)).path if cmd.parent_id is not None else None
+    effective_on = _effective(tx, cmd.effective_on)
     unit = OrgUnit.create(org_unit_id=org_unit_id, code=cmd.code, name=cmd.name, kind=cmd.kind, parent=parent,
-                          at=tx.ctx.now)
-    assert unit.pending and isinstance(unit.pending[0], OrgUnitCreated)
+                          parent_path=parent_path, at=tx.ctx.now, effective_on=effective_on,
+                          code_taken=await projections.code_taken(tx.conn, cmd.parent_id, cmd.code))
     created = unit.pending[0]
+    assert isinstance(created, OrgUnitCreated)
     if parent is None and principal.org_scope != created.path:
         raise ApiError(403, "org_unit_root_scope", path=created.path)
-    ensure_scope(principal, created.path)
-    if await projections.path_taken(tx.conn, created.path):
-        raise DomainError("org_unit_code_taken", code=cmd.code)
     await tx.save(unit, org_unit_stream(org_unit_id), "org_unit")
-    try:
-        await projections.add_org_unit(tx.conn, created, unit.version)
-    except asyncpg.UniqueViolationError as exc:
-        # Two administrators added the same code under the same parent at once: one wins.
-        raise DomainError("org_unit_code_taken", code=cmd.code) from exc
-    await tx.publish(OrgUnitRegistered(
-        org_path=created.path, org_unit_id=org_unit_id, code=created.code, name=created.name, kind=created.kind,
-        parent_id=created.parent_id, registered_at=created.at), entity=f"org-units/{org_unit_id}")
+    await projections.claim_code(tx.conn, org_unit_id, cmd.parent_id, cmd.code)
+    await _publish(tx, _registered(created, effective_on), org_unit_id)
     return Registered(id=org_unit_id, org_path=created.path, version=unit.version)
 
 
+async def rename_org_unit(org_unit_id: UUID, cmd: RenameOrgUnit, tx: Transaction) -> OrgUnitChanged:
+    unit = await _addressed(tx, org_unit_id)
+    view = await _now(tx, org_unit_id)
+    unit.rename(name=cmd.name, path=view.path, effective_on=_effective(tx, cmd.effective_on), at=tx.ctx.now)
+    renamed = unit.pending[0]
+    assert isinstance(renamed, OrgUnitNameChanged)
+    await tx.save(unit, org_unit_stream(org_unit_id), "org_unit")
+    await _publish(tx, OrgUnitRenamed(
+        org_path=view.path, org_unit_id=org_unit_id, old_name=renamed.old_name, name=renamed.name,
+        effective_on=renamed.effective_on, renamed_at=renamed.at), org_unit_id)
+    return OrgUnitChanged(id=org_unit_id, org_path=view.path, version=unit.version, effective_on=renamed.effective_on)
+
+
+async def move_org_unit(org_unit_id: UUID, cmd: MoveOrgUnit, tx: Transaction) -> OrgUnitChanged:
+    unit = await _addressed(tx, org_unit_id)
+    parent = await _named(tx, cmd.parent_id, "parent_id")
+    view, parent_view = await _now(tx, org_unit_id), await _now(tx, cmd.parent_id)
+    unit.move(parent=parent, parent_path=parent_view.path, old_parent_id=view.parent_id, old_path=view.path,
+              parent_inside=cmd.parent_id in await hierarchy.subtree_ids(tx.conn, org_unit_id),
+              code_taken=await projections.code_taken(tx.conn, cmd.parent_id, unit.code),
+              effective_on=_effective(tx, cmd.effective_on), at=tx.ctx.now)
+    moved = unit.pending[0]
+    assert isinstance(moved, OrgUnitParentChanged)
+    await tx.save(unit, org_unit_stream(org_unit_id), "org_unit")
+    await projections.move_code(tx.conn, org_unit_id, cmd.parent_id, unit.code)
+    await _publish(tx, OrgUnitMoved(
+        org_path=moved.path, org_unit_id=org_unit_id, old_parent_id=moved.old_parent_id, parent_id=moved.parent_id,
+        old_path=moved.old_path, effective_on=moved.effective_on, moved_at=moved.at), org_unit_id)
+    return OrgUnitChanged(id=org_unit_id, org_path=moved.path, version=unit.version, effective_on=moved.effective_on)
+
+
+async def merge_org_units(cmd: MergeOrgUnits, new_successor_id: UUID, tx: Transaction) -> OrgUnitChanged:
+    """Merge into an existing unit (`successor_id`) or into one registered now (`successor`)."""
+    if (cmd.successor_id is None) == (cmd.successor is None):
+        raise InvalidInput("successor_id", "org_unit_merge_successor_one_of")
+    effective_on = _effective(tx, cmd.effective_on)
+    merged = [await _named(tx, unit_id, f"merged_ids.{i}") for i, unit_id in enumerate(cmd.merged_ids)]
+    views = {unit_id: await _now(tx, unit_id) for unit_id in cmd.merged_ids}
+    registered: OrgUnitRegistered | None = None
+    if cmd.successor_id is not None:
+        successor_id = cmd.successor_id
+        successor = await _named(tx, successor_id, "successor_id")
+        successor_path = (await _now(tx, successor_id)).path
+        inside = False
+        for unit_id in set(cmd.merged_ids) - {successor_id}:
+            inside = inside or successor_id in await hierarchy.subtree_ids(tx.conn, unit_id)
+    else:
+        new = cmd.successor
+        assert new is not None
+        successor_id = new_successor_id
+        parent_id = place_of_new_successor({u: v.parent_id for u, v in views.items()}, new.parent_id)
+        if parent_id is None:
+            raise InvalidInput("successor.parent_id", "org_unit_merge_parent_required")
+        parent = await _named(tx, parent_id, "successor.parent_id")
+        holder = await projections.code_holder(tx.conn, parent_id, new.code)
+        successor = OrgUnit.create(
+            org_unit_id=successor_id, code=new.code, name=new.name, kind=new.kind, parent=parent,
+            parent_path=(await _now(tx, parent_id)).path, at=tx.ctx.now, effective_on=effective_on,
+            code_taken=holder is not None and holder not in cmd.merged_ids)
+        created = successor.pending[0]
+        assert isinstance(created, OrgUnitCreated)
+        successor_path, inside = created.path, False
+        registered = _registered(created, effective_on)
+    merge(merged, successor, paths={u: v.path for u, v in views.items()}, successor_path=successor_path,
+          successor_inside=inside, clashing_codes=await projections.clashing_codes(tx.conn, cmd.merged_ids,
+                                                                                   successor_id),
+          effective_on=effective_on, at=tx.ctx.now)
+    absorbed = successor.pending[-1]
+    assert isinstance(absorbed, OrgUnitAbsorbed)
+    await tx.save(successor, org_unit_stream(successor_id), "org_unit")
+    for unit in merged:
+        await tx.save(unit, org_unit_stream(unit.id), "org_unit")
+    await projections.release_codes(tx.conn, cmd.merged_ids)
+    if registered is not None:
+        await projections.claim_code(tx.conn, successor_id, registered.parent_id, registered.code)
+        await _publish(tx, registered, successor_id)
+    await projections.adopt_children(tx.conn, cmd.merged_ids, successor_id)
+    await _publish(tx, OrgUnitsMerged(
+        org_path=successor_path, successor_id=successor_id, successor_name=absorbed.name,
+        merged_ids=absorbed.merged_ids, merged_paths=absorbed.merged_paths, effective_on=effective_on,
+        merged_at=absorbed.at), successor_id)
+    return OrgUnitChanged(id=successor_id, org_path=successor_path, version=successor.version,
+                          effective_on=effective_on)
+
+
+async def split_org_unit(org_unit_id: UUID, cmd: SplitOrgUnit, tx: Transaction) -> OrgUnitChanged:
+    unit = await _addressed(tx, org_unit_id)
+    view = await _now(tx, org_unit_id)
+    shares = []
+    for i, share in enumerate(cmd.shares):
+        successor = unit if share.org_unit_id == org_unit_id else await _named(
+            tx, share.org_unit_id, f"shares.{i}.org_unit_id")
+        shares.append(Share(successor, (await _now(tx, share.org_unit_id)).path, share.entity_ids))
+    default = unit.split(path=view.path, shares=shares, default_successor_id=cmd.default_successor_id,
+                         carried=frozenset(await projections.carried_models(tx.conn, org_unit_id)),
+                         has_units=await projections.has_units(tx.conn, org_unit_id),
+                         effective_on=_effective(tx, cmd.effective_on), at=tx.ctx.now)
+    divided = unit.pending[0]
+    assert isinstance(divided, OrgUnitDivided)
+    await tx.save(unit, org_unit_stream(org_unit_id), "org_unit")
+    await projections.release_codes(tx.conn, [org_unit_id])
+    await _publish(tx, OrgUnitSplit(
+        org_path=view.path, org_unit_id=org_unit_id, default_successor_id=default,
+        shares=[SplitShare(org_unit_id=s.org_unit_id, org_path=s.path, entity_ids=s.entity_ids)
+                for s in divided.shares],
+        effective_on=divided.effective_on, split_at=divided.at), org_unit_id)
+    return OrgUnitChanged(id=org_unit_id, org_path=view.path, version=unit.version, effective_on=divided.effective_on)
+
+
+async def dissolve_org_unit(org_unit_id: UUID, cmd: DissolveOrgUnit, tx: Transaction) -> OrgUnitChanged:
+    unit = await _addressed(tx, org_unit_id)
+    view = await _now(tx, org_unit_id)
+    successor = None
+    if cmd.successor_id is not None:
+        successor = unit if cmd.successor_id == org_unit_id else await _named(tx, cmd.successor_id, "successor_id")
+    unit.dissolve(path=view.path, successor=successor,
+                  carried_models=len(await projections.carried_models(tx.conn, org_unit_id)),
+                  has_units=await projections.has_units(tx.conn, org_unit_id), reason=cmd.reason,
+                  effective_on=_effective(tx, cmd.effective_on), at=tx.ctx.now)
+    closed = unit.pending[0]
+    assert isinstance(closed, OrgUnitClosed)
+    await tx.save(unit, org_unit_stream(org_unit_id), "org_unit")
+    await projections.release_codes(tx.conn, [org_unit_id])
+    await _publish(tx, OrgUnitDissolved(
+        org_path=view.path, org_unit_id=org_unit_id, successor_id=closed.successor_id, reason=closed.reason,
+        effective_on=closed.effective_on, dissolved_at=closed.at), org_unit_id)
+    return OrgUnitChanged(id=org_unit_id, org_path=view.path, version=unit.version, effective_on=closed.effective_on)
+
+
 async def register_model(cmd: RegisterModel, model_id: UUID, tx: Transaction) -> Registered:
-    owner = await tx.load(OrgUnit, org_unit_stream(cmd.owner_org_unit_id))
-    if owner is None or owner.created is None:
-        raise invalid_field("owner_org_unit_id", "org_unit_unknown")
-    ensure_scope(tx.ctx.principal, owner.created.path)
+    owner = await _named(tx, cmd.owner_org_unit_id, "owner_org_unit_id")
+    owner_path = (await _now(tx, cmd.owner_org_unit_id)).path
     model = Model()
     model.register(model_id=model_id, title=cmd.title, description=cmd.description, owner=owner,
-                   recipient_kind=cmd.recipient_kind, field=cmd.field, year=cmd.year, at=tx.ctx.now)
+                   owner_path=owner_path, recipient_kind=cmd.recipient_kind, field=cmd.field, year=cmd.year,
+                   at=tx.ctx.now)
     recorded = model.pending[0]
     assert isinstance(recorded, ModelRecorded)
     await tx.save(model, model_stream(model_id), "model")
@@ -77,3 +298,4 @@ async def register_model(cmd: RegisterModel, model_id: UUID, tx: Transaction) ->
         recipient_kind=recorded.recipient_kind, field=recorded.field.value, year=recorded.year,
         registered_at=recorded.at), entity=f"models/{model_id}")
     return Registered(id=model_id, org_path=recorded.owner_org_path, version=model.version)
+

@@ -1,19 +1,84 @@
-"""The registry's read models: written in the command's transaction, read by the query routes."""
+"""The registry's own read models, written in the command's transaction.
+
+The hierarchy itself lives in the shared hierarchy tables (`shared.hierarchy`), fed by the contracts
+the registry publishes. Beside it the registry keeps `org_unit_codes` — one row per standing unit,
+unique per (parent, code) — so two administrators claiming the same code under the same parent at
+once get one success and one refusal from the database itself, and `models`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import asyncpg
 
-from services.registry.domain import ModelRecorded, OrgUnitCreated
+from services.registry.domain import ModelRecorded
+from shared.domain.aggregate import DomainError
+
+_ROOT = UUID(int=0)
+"""The parent key of root units (a null would never collide in a unique index)."""
 
 
-async def add_org_unit(conn: asyncpg.Connection, e: OrgUnitCreated, version: int) -> None:
-    await conn.execute(
-        """insert into org_units (id, code, name, kind, parent_id, path, created_at, version)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        e.org_unit_id, e.code, e.name, e.kind, e.parent_id, e.path, e.at, version)
+def _parent_key(parent_id: UUID | None) -> UUID:
+    return parent_id or _ROOT
+
+
+async def code_taken(conn: asyncpg.Connection, parent_id: UUID | None, code: str) -> bool:
+    return bool(await conn.fetchval(
+        "select exists(select 1 from org_unit_codes where parent_key = $1 and code = $2)",
+        _parent_key(parent_id), code))
+
+
+async def code_holder(conn: asyncpg.Connection, parent_id: UUID | None, code: str) -> UUID | None:
+    holder: UUID | None = await conn.fetchval(
+        "select org_unit_id from org_unit_codes where parent_key = $1 and code = $2", _parent_key(parent_id), code)
+    return holder
+
+
+async def claim_code(conn: asyncpg.Connection, org_unit_id: UUID, parent_id: UUID | None, code: str) -> None:
+    try:
+        await conn.execute("insert into org_unit_codes (org_unit_id, parent_key, code) values ($1, $2, $3)",
+                           org_unit_id, _parent_key(parent_id), code)
+    except asyncpg.UniqueViolationError as exc:
+        # Another administrator claimed the same code under the same parent at the same moment.
+        raise DomainError("org_unit_code_taken", code=code) from exc
+
+
+async def move_code(conn: asyncpg.Connection, org_unit_id: UUID, parent_id: UUID, code: str) -> None:
+    try:
+        await conn.execute("update org_unit_codes set parent_key = $2 where org_unit_id = $1", org_unit_id, parent_id)
+    except asyncpg.UniqueViolationError as exc:
+        raise DomainError("org_unit_code_taken", code=code) from exc
+
+
+async def release_codes(conn: asyncpg.Connection, org_unit_ids: Sequence[UUID]) -> None:
+    """An ended unit's code is free again under its parent."""
+    await conn.execute("delete from org_unit_codes where org_unit_id = any($1::uuid[])", list(org_unit_ids))
+
+
+async def clashing_codes(conn: asyncpg.Connection, merged_ids: Sequence[UUID], successor_id: UUID) -> frozenset[str]:
+    """Codes that two units would share once the merged units' children stand under the successor."""
+    rows = await conn.fetch(
+        """select code from org_unit_codes where parent_key = any($1::uuid[])
+           group by code having count(*) > 1""", [*merged_ids, successor_id])
+    return frozenset(r["code"] for r in rows)
+
+
+async def adopt_children(conn: asyncpg.Connection, merged_ids: Sequence[UUID], successor_id: UUID) -> None:
+    await conn.execute("update org_unit_codes set parent_key = $2 where parent_key = any($1::uuid[])",
+                       list(merged_ids), successor_id)
+
+
+async def has_units(conn: asyncpg.Connection, org_unit_id: UUID) -> bool:
+    return bool(await conn.fetchval("select exists(select 1 from org_unit_codes where parent_key = $1)", org_unit_id))
+
+
+async def carried_models(conn: asyncpg.Connection, org_unit_id: UUID) -> list[UUID]:
+    """The models a unit carries now: its own and those of the units it succeeded."""
+    rows = await conn.fetch("select id from models where dvk_carrier(owner_org_unit_id, id) = $1 order by id",
+                            org_unit_id)
+    return [r["id"] for r in rows]
 
 
 async def add_model(conn: asyncpg.Connection, e: ModelRecorded, actor: str, version: int) -> None:
@@ -23,12 +88,3 @@ async def add_model(conn: asyncpg.Connection, e: ModelRecorded, actor: str, vers
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'registered', $10, $11, $12)""",
         e.model_id, e.title, e.description, e.owner_org_unit_id, e.owner_org_path, e.owner_org_name,
         e.recipient_kind, e.field.value, e.year, e.at, actor, version)
-
-
-async def org_unit_path(conn: asyncpg.Connection | asyncpg.Pool, org_unit_id: UUID) -> str | None:
-    path: str | None = await conn.fetchval("select path from org_units where id = $1", org_unit_id)
-    return path
-
-
-async def path_taken(conn: asyncpg.Connection, path: str) -> bool:
-    return bool(await conn.fetchval("select exists(select 1 from org_units where path = $1)", path))

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from services.registry import messages  # noqa: F401 - registers the service's messages
 from services.registry.api import router
 from services.registry.domain import EVENT_TYPES
-from shared.contracts import ModelRegistered, OrgUnitRegistered
+from shared.contracts import ModelRegistered
+from shared.contracts.registry_events import ORG_UNIT_EVENTS
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
 
@@ -21,7 +22,7 @@ DEFINITION = ServiceDefinition(
     event_types=EVENT_TYPES,
     routers=[router],
     streams=[publishing_stream("registry")],
-    publishes=[OrgUnitRegistered, ModelRegistered],
+    publishes=[*ORG_UNIT_EVENTS, ModelRegistered],
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from uuid import UUID
 
 from shared.subjects import in_subtree
 
@@ -23,7 +24,9 @@ class Principal:
     name: str
     roles: frozenset[Role]
     org_scope: str
-    """Org path whose subtree this user may act in."""
+    """Org path whose subtree this user may act in (as the token named it; see `shared/auth/scope.py`)."""
+    org_unit_id: UUID | None = None
+    """The scope unit's stable id, when the token names it: preferred over the path, which can change."""
 
     def has_any(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

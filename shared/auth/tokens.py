@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import jwt
 
@@ -34,12 +35,15 @@ class InvalidToken(Exception):
 
 
 def issue_token(secret: str, *, subject: str, name: str, roles: Iterable[Role | str], org_scope: str,
-                issuer: str = "dvk", lifetime: timedelta = timedelta(hours=12)) -> str:
+                issuer: str = "dvk", lifetime: timedelta = timedelta(hours=12),
+                org_unit_id: UUID | None = None) -> str:
     split_path(org_scope)
     _check_identity(subject, name)
     now = datetime.now(UTC)
     claims = {"sub": subject, "name": name, "roles": sorted(Role(r).value for r in roles), "org": org_scope,
               "iss": issuer, "iat": now, "exp": now + lifetime}
+    if org_unit_id is not None:
+        claims["org_unit"] = str(org_unit_id)
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -50,7 +54,8 @@ def verify_token(secret: str, token: str, issuer: str = "dvk") -> Principal:
         roles = frozenset(Role(r) for r in claims["roles"])
         split_path(claims["org"])
         _check_identity(str(claims["sub"]), str(claims.get("name", claims["sub"])))
+        org_unit_id = UUID(str(claims["org_unit"])) if claims.get("org_unit") else None
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
     return Principal(subject=str(claims["sub"]), name=str(claims.get("name", claims["sub"])), roles=roles,
-                     org_scope=claims["org"])
+                     org_scope=claims["org"], org_unit_id=org_unit_id)

@@ -32,6 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _token(args: argparse.Namespace) -> int:
     from datetime import timedelta
+    from uuid import UUID
 
     from shared.auth.tokens import issue_token
     from shared.config import PlatformSettings
@@ -43,7 +44,8 @@ def _token(args: argparse.Namespace) -> int:
     else:
         secret = settings.signing_secret()
     print(issue_token(secret, subject=args.sub, name=args.name, roles=args.roles, org_scope=args.org,
-                      issuer=settings.jwt_issuer, lifetime=timedelta(hours=args.hours)))
+                      issuer=settings.jwt_issuer, lifetime=timedelta(hours=args.hours),
+                      org_unit_id=UUID(args.org_unit) if args.org_unit else None))
     return 0
 
 
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--sub", default="dev-admin")
     token.add_argument("--name", default="Quản trị phát triển")
     token.add_argument("--org", default="VN", help="org scope path, e.g. VN.15")
+    token.add_argument("--org-unit", help="id of the scope unit (preferred: it survives moves and renames)")
     token.add_argument("--roles", nargs="+", default=[r.value for r in Role], choices=[r.value for r in Role])
     token.add_argument("--hours", type=float, default=12)
     token.add_argument("--data-dir")

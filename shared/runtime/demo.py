@@ -6,7 +6,8 @@ exemplar criteria of a provincial award regulation (persuasive, spreading, repli
 people's consensus — Articles 4 and 5), an inspection of each, and the yearly 15 October round with
 the final-review quotas (25 + 30 commended, 20 + 25 rewarded), in which two awards are granted.
 
-Unit codes here are illustrative. Every POST carries a fixed Idempotency-Key, so loading the demo
+Unit codes are the official administrative codes (Lào Cai 15; the communes as numbered since the
+re-organisation of 1 July 2025). Every POST carries a fixed Idempotency-Key, so loading the demo
 again after a restart changes nothing.
 """
 
@@ -19,9 +20,9 @@ import httpx
 
 PROVINCE = {"code": "15", "name": "Tỉnh Lào Cai", "kind": "province"}
 COMMUNES = [
-    {"code": "02869", "name": "Xã Bảo Hà", "kind": "commune"},
-    {"code": "02842", "name": "Xã Nghĩa Đô", "kind": "commune"},
-    {"code": "02830", "name": "Xã Bảo Yên", "kind": "commune"},
+    {"code": "02989", "name": "Xã Bảo Hà", "kind": "commune"},
+    {"code": "02953", "name": "Xã Nghĩa Đô", "kind": "commune"},
+    {"code": "02947", "name": "Xã Bảo Yên", "kind": "commune"},
 ]
 MODELS = [  # (commune index, body, scores for the four criteria)
     (0, {"title": "Dân vận khéo trong xây dựng nông thôn mới kiểu mẫu", "recipient_kind": "collective",

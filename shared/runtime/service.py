@@ -32,6 +32,7 @@ from shared.commands import CommandExecutor
 from shared.config import PlatformSettings, ServiceSettings
 from shared.contracts import IntegrationEvent
 from shared.domain.events import EventTypes
+from shared.hierarchy import HIERARCHY_MIGRATIONS
 from shared.http.errors import ApiError, install_error_handlers
 from shared.http.middleware import ObservabilityMiddleware
 from shared.messaging.asyncapi import asyncapi_document
@@ -92,7 +93,7 @@ class ServiceDefinition:
     background: list[Background] = field(default_factory=list)
 
     def migration_scopes(self) -> list[tuple[str, Path]]:
-        return [("platform", PLATFORM_MIGRATIONS), (self.name, self.migrations)]
+        return [("platform", PLATFORM_MIGRATIONS), ("hierarchy", HIERARCHY_MIGRATIONS), (self.name, self.migrations)]
 
 
 def get_runtime(request: Request) -> ServiceRuntime:

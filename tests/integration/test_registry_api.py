@@ -21,6 +21,8 @@ async def registry(database: str, isolated_nats) -> AsyncIterator[tuple[httpx.As
                                  headers=auth())
         province = await client.post("/org-units", json={"code": "15", "name": "Tỉnh Lào Cai", "kind": "province",
                                                          "parent_id": root.json()["id"]}, headers=auth())
+        await client.post("/org-units", json={"code": "16", "name": "Tỉnh Yên Bái", "kind": "province",
+                                              "parent_id": root.json()["id"]}, headers=auth())
         yield client, database, province.json()["id"]
 
 
@@ -172,10 +174,10 @@ async def test_two_administrators_adding_the_same_unit_at_once_get_one_201_and_o
     import asyncio
 
     client, dsn, province = registry
-    body = {"code": "02842", "name": "Xã Nghĩa Đô", "kind": "commune", "parent_id": province}
+    body = {"code": "02953", "name": "Xã Nghĩa Đô", "kind": "commune", "parent_id": province}
     answers = await asyncio.gather(*[client.post("/org-units", json=body, headers=auth(sub=f"admin-{i}"))
                                      for i in range(4)])
     assert sorted(r.status_code for r in answers) == [201, 409, 409, 409]
     conn = await asyncpg.connect(dsn)
-    assert await conn.fetchval("select count(*) from org_units where code = '02842'") == 1
+    assert await conn.fetchval("select count(*) from org_unit_codes where code = '02953'") == 1
     await conn.close()

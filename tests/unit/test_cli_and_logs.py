@@ -15,11 +15,11 @@ from tests.conftest import TEST_SECRET
 def test_dvk_token_issues_a_token_the_services_accept(capsys: pytest.CaptureFixture[str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DVK_JWT_SECRET", TEST_SECRET)
-    assert main(["token", "--sub", "can-bo-xa", "--org", "VN.15.02869", "--roles", "registrar", "viewer"]) == 0
+    assert main(["token", "--sub", "can-bo-xa", "--org", "VN.15.02989", "--roles", "registrar", "viewer"]) == 0
     principal = verify_token(TEST_SECRET, capsys.readouterr().out.strip())
     assert principal.subject == "can-bo-xa"
     assert principal.roles == {Role.REGISTRAR, Role.VIEWER}
-    assert principal.covers("VN.15.02869") and not principal.covers("VN.15.02842")
+    assert principal.covers("VN.15.02989") and not principal.covers("VN.15.02953")
 
 
 def test_tokens_signed_elsewhere_or_expired_are_refused() -> None:

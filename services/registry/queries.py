@@ -1,0 +1,168 @@
+"""The registry's read side: org units now or as on a date, a unit's history, models by subtree.
+
+Subtrees come from the shared hierarchy (`dvk_subtree`, `dvk_carrier`): a merged unit's models are
+listed under its successor, a split unit's under the successor each was assigned to, and a list
+"as on date D" uses the tree of D. No path is ever compared with LIKE.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel
+
+from services.registry.domain import (
+    OrgUnitAbsorbed,
+    OrgUnitClosed,
+    OrgUnitCreated,
+    OrgUnitDivided,
+    OrgUnitMergedInto,
+    OrgUnitNameChanged,
+    OrgUnitParentChanged,
+    vn_day,
+)
+from shared import hierarchy
+from shared.domain.events import DomainEvent
+from shared.hierarchy import OrgUnitView
+
+
+class OrgUnitOut(BaseModel):
+    id: UUID
+    code: str
+    name: str
+    kind: str
+    parent_id: UUID | None
+    path: str
+    valid_from: date
+    valid_to: date | None
+    ended_on: date | None
+    successor_id: UUID | None
+
+    @classmethod
+    def of(cls, view: OrgUnitView) -> OrgUnitOut:
+        return cls(id=view.id, code=view.code, name=view.name, kind=view.kind, parent_id=view.parent_id,
+                   path=view.path, valid_from=view.valid_from, valid_to=view.valid_to, ended_on=view.ended_on,
+                   successor_id=view.successor_id)
+
+
+class OrgUnitNode(OrgUnitOut):
+    children: list[OrgUnitNode] = []
+
+
+Change = Literal["registered", "renamed", "moved", "absorbed", "merged", "split", "dissolved"]
+
+
+class HistoryEntry(BaseModel):
+    """One change of a unit and how the unit stood after it."""
+
+    change: Change
+    effective_on: date
+    recorded_at: datetime
+    name: str
+    parent_id: UUID | None
+    path: str
+    successor_id: UUID | None = None
+    merged_ids: list[UUID] = []
+
+
+class OrgUnitDetail(OrgUnitOut):
+    history: list[HistoryEntry]
+
+
+class ModelOut(BaseModel):
+    id: UUID
+    title: str
+    description: str | None
+    owner_org_unit_id: UUID
+    owner_org_path: str
+    owner_org_name: str
+    carrier_org_unit_id: UUID
+    recipient_kind: str
+    field: str
+    year: int
+    status: str
+    registered_at: datetime
+    registered_by: str
+    version: int
+
+
+def standing(view: OrgUnitView, today: date) -> bool:
+    return view.ended_on is None or view.ended_on > today
+
+
+async def units_under(conn: asyncpg.Connection, root: UUID, on: date | None, today: date,
+                      include_ended: bool) -> list[OrgUnitOut]:
+    views = []
+    for unit_id in await hierarchy.subtree_ids(conn, root, on):
+        view = await hierarchy.unit(conn, unit_id, on)
+        if view is not None and (on is not None or include_ended or standing(view, today)):
+            views.append(view)
+    return sorted((OrgUnitOut.of(v) for v in views), key=lambda u: (u.path, u.valid_from))
+
+
+def as_tree(units: list[OrgUnitOut]) -> list[OrgUnitNode]:
+    nodes = {u.id: OrgUnitNode(**u.model_dump()) for u in units}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.parent_id) if node.parent_id is not None else None
+        if parent is not None and parent.id != node.id:
+            parent.children.append(node)
+        else:
+            roots.append(node)
+    return roots
+
+
+def history(events: list[DomainEvent]) -> list[HistoryEntry]:
+    """The unit's own changes, each with the name, parent and path it had after the change."""
+    entries: list[HistoryEntry] = []
+    for e in events:
+        if isinstance(e, OrgUnitCreated):
+            entries.append(HistoryEntry(change="registered", effective_on=e.effective_on or vn_day(e.at),
+                                        recorded_at=e.at, name=e.name, parent_id=e.parent_id, path=e.path))
+            continue
+        if not entries or not isinstance(e, _CHANGES):
+            continue
+        change: dict[str, Any] = {"effective_on": e.effective_on, "recorded_at": e.at, "path": e.path,
+                                  "successor_id": None, "merged_ids": []}
+        if isinstance(e, OrgUnitNameChanged):
+            change |= {"change": "renamed", "name": e.name}
+        elif isinstance(e, OrgUnitParentChanged):
+            change |= {"change": "moved", "parent_id": e.parent_id}
+        elif isinstance(e, OrgUnitAbsorbed):
+            change |= {"change": "absorbed", "merged_ids": e.merged_ids}
+        elif isinstance(e, OrgUnitMergedInto):
+            change |= {"change": "merged", "successor_id": e.successor_id}
+        elif isinstance(e, OrgUnitDivided):
+            change |= {"change": "split", "successor_id": e.default_successor_id}
+        else:
+            change |= {"change": "dissolved", "successor_id": e.successor_id}
+        entries.append(entries[-1].model_copy(update=change))
+    return entries
+
+
+_CHANGES = (OrgUnitNameChanged, OrgUnitParentChanged, OrgUnitAbsorbed, OrgUnitMergedInto, OrgUnitDivided,
+            OrgUnitClosed)
+
+
+_MODELS = """
+    select m.*, dvk_carrier(m.owner_org_unit_id, m.id) as carrier_org_unit_id from models m
+     where (case when $2::date is null then dvk_carrier(m.owner_org_unit_id, m.id) else m.owner_org_unit_id end)
+           in (select dvk_subtree($1, $2::date))
+       and ($3::int is null or m.year = $3)
+     order by m.registered_at, m.id"""
+
+
+async def models_under(conn: asyncpg.Connection, root: UUID, on: date | None, year: int | None) -> list[ModelOut]:
+    """Now: the models each unit of the subtree carries (its own and its predecessors'); on D: the
+    models whose owner stood in the subtree as it was on D."""
+    return [ModelOut(**dict(r)) for r in await conn.fetch(_MODELS, root, on, year)]
+
+
+async def model(conn: asyncpg.Connection, model_id: UUID) -> ModelOut | None:
+    row = await conn.fetchrow(
+        "select m.*, dvk_carrier(m.owner_org_unit_id, m.id) as carrier_org_unit_id from models m where m.id = $1",
+        model_id)
+    return ModelOut(**dict(row)) if row is not None else None
