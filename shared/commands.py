@@ -68,6 +68,10 @@ class Transaction:
         self.appended: list[StoredEvent] = []
 
     async def load(self, cls: type[A], stream_id: str) -> A | None:
+        if self.appended:
+            # The log's per-stream order rests on this (shared/store/log.py): a transaction gets its
+            # id at its first write, so every stream it appends to must be read before that.
+            raise RuntimeError(f"load {stream_id} before the transaction's first save")
         events = await self.store.load(self.conn, stream_id)
         return cls.rehydrate(events) if events else None
 

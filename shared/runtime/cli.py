@@ -5,6 +5,7 @@
     dvk token ...            issue a development bearer token
     dvk contracts            regenerate the JSON Schema catalogue of public events
     dvk dead-letters ...     list or replay a service's dead letters
+    dvk audit verify         walk every stream's hash chain, name the first broken link
 """
 
 from __future__ import annotations
@@ -74,6 +75,49 @@ def _dead_letters(args: argparse.Namespace) -> int:
     return 0 if r.is_success else 1
 
 
+def _database_url(service: str) -> str:
+    """The database the service itself uses (`DVK_<SERVICE>_DATABASE_URL`), else the embedded default."""
+    import os
+
+    from shared.runtime.postgres import EmbeddedPostgres
+    from shared.runtime.up import DEFAULT_PG_PORT, database_name, default_data_dir
+
+    configured = os.environ.get(f"DVK_{service.upper()}_DATABASE_URL")
+    if configured:
+        from shared.config import ServiceSettings
+
+        return ServiceSettings.for_service(service).database_url
+    port = int(os.environ.get("DVK_EMBEDDED_PG_PORT", DEFAULT_PG_PORT))
+    return EmbeddedPostgres(default_data_dir() / "postgres", port).dsn(database_name(service))
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import asyncpg
+
+    from shared.store.audit import verify_chain
+
+    async def run() -> int:
+        broken_total = 0
+        for service in [args.service] if args.service else sorted(SERVICE_PORTS):
+            conn = await asyncpg.connect(_database_url(service))
+            try:
+                broken = await verify_chain(conn)
+                streams = await conn.fetchval("select count(distinct stream_id) from events")
+            finally:
+                await conn.close()
+            if not broken:
+                print(f"{service}: chuỗi băm nguyên vẹn — every chain intact ({streams} streams)")
+            for link in broken:
+                print(f"{service}: GÃY — BROKEN stream={link.stream_id} version={link.version} "
+                      f"position={link.position} event_id={link.event_id} problem={link.problem}: {link.detail}")
+            broken_total += len(broken)
+        return 1 if broken_total else 0
+
+    return asyncio.run(run())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dvk", description="Dân Vận Khéo platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     dl.add_argument("--token", required=True)
     dl.add_argument("--replay", type=int, metavar="ID")
     dl.set_defaults(func=_dead_letters)
+
+    audit = sub.add_parser("audit", help="tamper evidence of the event stores")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="walk every stream's hash chain; exit 1 if a link is broken")
+    verify.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
+    verify.set_defaults(func=_audit_verify)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
