@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.evaluation import messages  # noqa: F401 - registers the service's messages
 from services.evaluation.api import router
 from services.evaluation.domain import EVENT_TYPES
+from services.evaluation.projections import PROJECTIONS
 from services.evaluation.subscriptions import SUBSCRIPTIONS
 from shared.contracts import InspectionFailed, InspectionPassed
 from shared.runtime.service import ServiceDefinition, build_app
@@ -23,6 +24,7 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     publishes=[InspectionPassed, InspectionFailed],
     subscriptions=SUBSCRIPTIONS,
+    projections=PROJECTIONS,
 )
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.registry import messages  # noqa: F401 - registers the service's messages
 from services.registry.api import router
 from services.registry.domain import EVENT_TYPES
+from services.registry.projections import PROJECTIONS
 from shared.contracts import ModelRegistered, OrgUnitRegistered
 from shared.runtime.service import ServiceDefinition, build_app
 
@@ -20,6 +21,7 @@ DEFINITION = ServiceDefinition(
     event_types=EVENT_TYPES,
     routers=[router],
     publishes=[OrgUnitRegistered, ModelRegistered],
+    projections=PROJECTIONS,
 )
 
 
