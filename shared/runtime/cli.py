@@ -6,6 +6,7 @@
     dvk contracts            regenerate the JSON Schema catalogue of public events
     dvk dead-letters ...     list or replay a service's dead letters
     dvk audit verify         walk every stream's hash chain, name the first broken link
+    dvk projections ...      list a running service's projections, or rebuild one while it serves
 """
 
 from __future__ import annotations
@@ -73,6 +74,29 @@ def _dead_letters(args: argparse.Namespace) -> int:
         r = httpx.post(f"{base}/admin/dead-letters/{args.replay}/replay", headers=headers)
     print(json.dumps(r.json(), ensure_ascii=False, indent=2))
     return 0 if r.is_success else 1
+
+
+def _projections(args: argparse.Namespace) -> int:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {args.token}"}
+    ok = True
+    if args.projections_command == "list":
+        for service in [args.service] if args.service else sorted(SERVICE_PORTS):
+            r = httpx.get(f"http://127.0.0.1:{SERVICE_PORTS[service]}/admin/projections", headers=headers)
+            print(json.dumps({service: r.json()}, ensure_ascii=False, indent=2))
+            ok = ok and r.is_success
+    else:
+        service = args.name.split(".", 1)[0]
+        if service not in SERVICE_PORTS:
+            print(f"tên bảng đọc phải bắt đầu bằng tên dịch vụ — a projection name starts with its service: "
+                  f"{sorted(SERVICE_PORTS)}", file=sys.stderr)
+            return 2
+        r = httpx.post(f"http://127.0.0.1:{SERVICE_PORTS[service]}/admin/projections/{args.name}/rebuild",
+                       headers=headers, timeout=None)
+        print(json.dumps(r.json(), ensure_ascii=False, indent=2))
+        ok = r.is_success
+    return 0 if ok else 1
 
 
 def _database_url(service: str) -> str:
@@ -154,6 +178,17 @@ def main(argv: list[str] | None = None) -> int:
     verify = audit_sub.add_parser("verify", help="walk every stream's hash chain; exit 1 if a link is broken")
     verify.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
     verify.set_defaults(func=_audit_verify)
+
+    projections = sub.add_parser("projections", help="list or rebuild the read models of running services")
+    projections_sub = projections.add_subparsers(dest="projections_command", required=True)
+    listing = projections_sub.add_parser("list", help="every projection and how it was last built")
+    listing.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
+    listing.add_argument("--token", required=True)
+    listing.set_defaults(func=_projections)
+    rebuilding = projections_sub.add_parser("rebuild", help="rebuild one projection from the log, then swap it in")
+    rebuilding.add_argument("name", help="e.g. evaluation.inspections")
+    rebuilding.add_argument("--token", required=True)
+    rebuilding.set_defaults(func=_projections)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
