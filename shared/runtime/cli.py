@@ -7,6 +7,7 @@
     dvk dead-letters ...     list or replay a service's dead letters
     dvk audit verify         walk every stream's hash chain, name the first broken link
     dvk projections ...      list a running service's projections, or rebuild one while it serves
+    dvk republish --from N   publish stored events again, with the same event ids
 """
 
 from __future__ import annotations
@@ -142,6 +143,27 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _republish(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import asyncpg
+
+    from shared.store.outbox import republish_from
+
+    async def run() -> int:
+        for service in [args.service] if args.service else sorted(SERVICE_PORTS):
+            conn = await asyncpg.connect(_database_url(service))
+            try:
+                queued = await republish_from(conn, args.from_position)
+            finally:
+                await conn.close()
+            print(f"{service}: {queued} sự kiện được gửi lại — events queued again for its relay "
+                  f"(same event ids) from position {args.from_position}")
+        return 0
+
+    return asyncio.run(run())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dvk", description="Dân Vận Khéo platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     rebuilding.add_argument("name", help="e.g. evaluation.inspections")
     rebuilding.add_argument("--token", required=True)
     rebuilding.set_defaults(func=_projections)
+
+    republish = sub.add_parser("republish", help="publish stored events again, with the same event ids")
+    republish.add_argument("--from", dest="from_position", type=int, required=True, metavar="POSITION",
+                           help="the events table position to start from (1: everything)")
+    republish.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
+    republish.set_defaults(func=_republish)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -7,6 +7,11 @@
 alter table events add column tx_id xid8 not null default pg_current_xact_id();
 create index events_log_order on events (tx_id, position);
 
+-- The outbox rows a transaction wrote carry its id too, so `dvk republish --from POSITION` finds the
+-- public events written together with the stored events from that position on.
+alter table outbox add column tx_id xid8 not null default pg_current_xact_id();
+create index outbox_tx on outbox (tx_id);
+
 -- hash = sha256(predecessor's hash in the stream || canonical content). Version 1 chains to a
 -- fixed genesis value; prev_hash is null there. jsonb's text form is canonical; recorded_at is
 -- encoded as microseconds since the epoch, independent of the session's time zone.
