@@ -2,8 +2,8 @@
 idempotency key — so a command is either wholly accepted or leaves no trace.
 
 A handler is a plain async function `handler(command, tx) -> result`. It loads aggregates, lets
-them decide, saves their new events, updates its own projections through `tx.conn`, and
-publishes public contracts through `tx.publish`. The executor owns the transaction, the retry
+them decide, saves their new events (which `tx.save` hands to the service's projections, in this
+same transaction), and publishes public contracts through `tx.publish`. The executor owns the transaction, the retry
 on a lost race (for commands that allow it), the idempotency key and the metrics.
 """
 
@@ -28,6 +28,7 @@ from shared.contracts import IntegrationEvent
 from shared.domain.aggregate import Aggregate, DomainError
 from shared.http.errors import ApiError
 from shared.observability.metrics import COMMAND_RETRIES, COMMAND_SECONDS, COMMANDS
+from shared.projections.base import Projections
 from shared.store.event_store import ConcurrencyError, EventStore, StoredEvent
 from shared.store.outbox import enqueue, to_cloud_event
 
@@ -61,13 +62,19 @@ class CommandContext:
 class Transaction:
     """What a handler may do inside its single database transaction."""
 
-    def __init__(self, conn: asyncpg.Connection, store: EventStore, ctx: CommandContext) -> None:
+    def __init__(self, conn: asyncpg.Connection, store: EventStore, ctx: CommandContext,
+                 projections: Projections | None = None) -> None:
         self.conn = conn
         self.store = store
         self.ctx = ctx
+        self.projections = projections or Projections()
         self.appended: list[StoredEvent] = []
 
     async def load(self, cls: type[A], stream_id: str) -> A | None:
+        if self.appended:
+            # The log's per-stream order rests on this (shared/store/log.py): a transaction gets its
+            # id at its first write, so every stream it appends to must be read before that.
+            raise RuntimeError(f"load {stream_id} before the transaction's first save")
         events = await self.store.load(self.conn, stream_id)
         return cls.rehydrate(events) if events else None
 
@@ -78,6 +85,7 @@ class Transaction:
         aggregate.version += len(new)
         aggregate.pending.clear()
         self.appended += stored
+        await self.projections.apply(self.conn, stored)
         return stored
 
     async def publish(self, event: IntegrationEvent, entity: str, event_id: UUID | None = None) -> UUID:
@@ -103,11 +111,13 @@ def request_hash(payload: Any) -> str:
 
 
 class CommandExecutor:
-    def __init__(self, pool: asyncpg.Pool, store: EventStore, service: str, instance: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, store: EventStore, service: str, instance: str,
+                 projections: Projections | None = None) -> None:
         self.pool = pool
         self.store = store
         self.service = service
         self.instance = instance
+        self.projections = projections or Projections()
 
     def context(self, command: str, principal: Principal, correlation_id: str) -> CommandContext:
         return CommandContext(self.service, self.instance, command, principal, correlation_id,
@@ -154,7 +164,7 @@ class CommandExecutor:
                         return earlier
                 try:
                     async with conn.transaction():
-                        tx = Transaction(conn, self.store, ctx)
+                        tx = Transaction(conn, self.store, ctx, self.projections)
                         result = await handler(tx)
                         body = result.model_dump(mode="json")
                         if key is not None:

@@ -68,7 +68,6 @@ async def open_round(cmd: OpenRound, round_id: UUID, tx: Transaction) -> RoundCr
     opened = new.pending[0]
     assert isinstance(opened, RoundOpened)
     await tx.save(new, round_stream(round_id), "round")
-    await projections.add_round(tx.conn, opened, tx.ctx.principal.subject, new.version)
     return RoundCreated(id=round_id, org_path=opened.org_path, version=new.version)
 
 
@@ -84,7 +83,6 @@ async def nominate_model(cmd: NominateModel, round_id: UUID, nomination_id: UUID
     nominated = found.pending[0]
     assert isinstance(nominated, ModelNominated)
     await tx.save(found, round_stream(round_id), "round")
-    await projections.add_nomination(tx.conn, round_id, nominated, tx.ctx.principal.subject, found.version)
     return Nominated(id=nomination_id, round_id=round_id, model_id=model.model_id, award_type=cmd.award_type,
                      recipient_kind=model.recipient_kind, version=found.version)
 
@@ -103,7 +101,6 @@ async def grant_award(round_id: UUID, nomination_id: UUID, grant_id: UUID, tx: T
     nomination = found.nominations[nomination_id]
     model = nomination.model
     await tx.save(found, round_stream(round_id), "round")
-    await projections.add_grant(tx.conn, round_id, granted, model, tx.ctx.principal.subject, found.version)
     await tx.publish(AwardGranted(
         org_path=model.org_path, grant_id=grant_id, round_id=round_id, round_name=opened.name,
         award_type=granted.award_type.value, recipient_kind=granted.recipient_kind, model_id=model.model_id,

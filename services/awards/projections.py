@@ -11,13 +11,15 @@ from uuid import UUID
 
 import asyncpg
 
-from services.awards.domain import AwardGrantedInRound, EligibleModel, ModelNominated, RoundOpened
+from services.awards.domain import EVENT_TYPES, AwardGrantedInRound, EligibleModel, ModelNominated, RoundOpened
 from shared.contracts import InspectionPassed
+from shared.projections import Projection
+from shared.store.event_store import StoredEvent
 
 Executor = asyncpg.Connection | asyncpg.Pool
 
 
-async def record_passed_inspection(conn: asyncpg.Connection, e: InspectionPassed) -> bool:
+async def record_passed_inspection(conn: asyncpg.Connection, e: InspectionPassed, source: StoredEvent) -> bool:
     """Upsert a model's latest passed inspection; an older or replayed one never overwrites a newer.
 
     Deliveries may arrive out of order (redelivery, a parent's stream sourcing a child's), so the
@@ -25,16 +27,16 @@ async def record_passed_inspection(conn: asyncpg.Connection, e: InspectionPassed
     """
     changed = await conn.fetchval(
         """insert into eligible_models as m (model_id, title, org_path, owner_org_name, recipient_kind,
-                                             inspection_id, total_score, passed_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
+                                             inspection_id, total_score, passed_at, updated_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            on conflict (model_id) do update set
                title = excluded.title, org_path = excluded.org_path, owner_org_name = excluded.owner_org_name,
                recipient_kind = excluded.recipient_kind, inspection_id = excluded.inspection_id,
-               total_score = excluded.total_score, passed_at = excluded.passed_at, updated_at = now()
+               total_score = excluded.total_score, passed_at = excluded.passed_at, updated_at = excluded.updated_at
            where (m.passed_at, m.inspection_id) < (excluded.passed_at, excluded.inspection_id)
            returning true""",
         e.model_id, e.model_title, e.org_path, e.owner_org_name, e.recipient_kind, e.inspection_id,
-        e.total_score, e.inspected_at)
+        e.total_score, e.inspected_at, source.recorded_at)
     return bool(changed)
 
 
@@ -50,10 +52,12 @@ async def eligible_model(conn: Executor, model_id: UUID) -> EligibleModel | None
 async def add_round(conn: asyncpg.Connection, e: RoundOpened, actor: str, version: int) -> None:
     await conn.execute(
         """insert into rounds (id, name, kind, year, org_path, decision_date, opened_at, opened_by, version)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           on conflict (id) do nothing""",
         e.round_id, e.name, e.kind.value, e.year, e.org_path, e.decision_date, e.at, actor, version)
     await conn.executemany(
-        "insert into quotas (round_id, award_type, recipient_kind, quota) values ($1, $2, $3, $4)",
+        """insert into quotas (round_id, award_type, recipient_kind, quota) values ($1, $2, $3, $4)
+           on conflict do nothing""",
         [(e.round_id, q.award_type.value, q.recipient_kind, q.quota) for q in e.quotas])
 
 
@@ -68,20 +72,24 @@ async def add_nomination(conn: asyncpg.Connection, round_id: UUID, e: ModelNomin
     await conn.execute(
         """insert into nominations (id, round_id, model_id, award_type, recipient_kind, model_title, owner_org_path,
                                     owner_org_name, inspection_id, total_score, summary, nominated_at, nominated_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           on conflict (id) do nothing""",
         e.nomination_id, round_id, m.model_id, e.award_type.value, m.recipient_kind, m.title, m.org_path,
         m.owner_org_name, m.inspection_id, m.total_score, e.summary, e.at, actor)
     await _advance_round(conn, round_id, version)
 
 
-async def add_grant(conn: asyncpg.Connection, round_id: UUID, e: AwardGrantedInRound, model: EligibleModel,
-                    actor: str, version: int) -> None:
+async def add_grant(conn: asyncpg.Connection, round_id: UUID, e: AwardGrantedInRound, actor: str,
+                    version: int) -> None:
+    """The model and its owner come from the nomination row this same projection wrote."""
     await conn.execute(
         """insert into grants (id, round_id, nomination_id, model_id, award_type, recipient_kind, owner_org_path,
                                quota, granted_in_quota, granted_at, granted_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
-        e.grant_id, round_id, e.nomination_id, model.model_id, e.award_type.value, e.recipient_kind, model.org_path,
-        e.quota, e.granted_in_quota, e.at, actor)
+           select $1, $2, $3, n.model_id, $4, $5, n.owner_org_path, $6, $7, $8, $9
+           from nominations n where n.id = $3
+           on conflict (id) do nothing""",
+        e.grant_id, round_id, e.nomination_id, e.award_type.value, e.recipient_kind, e.quota, e.granted_in_quota,
+        e.at, actor)
     await conn.execute("update nominations set status = 'granted' where id = $1", e.nomination_id)
     # The count the round decided on, not an increment: replaying the projection gives the same row.
     await conn.execute(
@@ -89,6 +97,39 @@ async def add_grant(conn: asyncpg.Connection, round_id: UUID, e: AwardGrantedInR
            where round_id = $1 and award_type = $2 and recipient_kind = $3""",
         round_id, e.award_type.value, e.recipient_kind, e.granted_in_quota)
     await _advance_round(conn, round_id, version)
+
+
+class RoundsProjection(Projection):
+    """Rounds with their quotas, nominations and grants: the round streams, one table per kind of row."""
+
+    name = "awards.rounds"
+    tables = ("rounds", "quotas", "nominations", "grants")
+    handles = frozenset({RoundOpened.NAME, ModelNominated.NAME, AwardGrantedInRound.NAME})
+
+    async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
+        e = EVENT_TYPES.load(event.event_type, event.payload)
+        actor = str(event.metadata["actor"])
+        round_id = UUID(event.stream_id.removeprefix("round-"))
+        if isinstance(e, RoundOpened):
+            await add_round(conn, e, actor, event.version)
+        elif isinstance(e, ModelNominated):
+            await add_nomination(conn, round_id, e, actor, event.version)
+        elif isinstance(e, AwardGrantedInRound):
+            await add_grant(conn, round_id, e, actor, event.version)
+
+
+class EligibleModelsProjection(Projection):
+    """Models that passed inspection, from the evaluation service's recorded `InspectionPassed` events."""
+
+    name = "awards.eligible_models"
+    tables = ("eligible_models",)
+    handles = frozenset({InspectionPassed.ce_type()})
+
+    async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
+        await record_passed_inspection(conn, InspectionPassed.model_validate(event.payload), event)
+
+
+PROJECTIONS: list[Projection] = [RoundsProjection(), EligibleModelsProjection()]
 
 
 # --- queries -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from services.awards import messages  # noqa: F401 - registers the service's mes
 from services.awards.api import router
 from services.awards.domain import EVENT_TYPES
 from services.awards.metrics import keep_quota_gauge_fresh
+from services.awards.projections import PROJECTIONS
 from services.awards.subscriptions import INSPECTION_PASSED
 from shared.contracts import AwardGranted
 from shared.hierarchy.subscription import hierarchy_subscription
@@ -28,6 +29,7 @@ DEFINITION = ServiceDefinition(
     publishes=[AwardGranted],
     subscriptions=[INSPECTION_PASSED, hierarchy_subscription("awards")],
     background=[keep_quota_gauge_fresh],
+    projections=PROJECTIONS,
 )
 
 

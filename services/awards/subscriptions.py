@@ -11,7 +11,6 @@ import logging
 
 import asyncpg
 
-from services.awards import projections
 from shared.contracts import InspectionPassed, IntegrationEvent
 from shared.envelope import CloudEvent
 from shared.messaging.delivery import Subscription
@@ -27,9 +26,8 @@ async def on_inspection_passed(conn: asyncpg.Connection, cloud_event: CloudEvent
         # that retrying cannot fix, so it is logged and acknowledged rather than looped.
         log.warning("ignoring %s (%s) on the inspection_passed consumer", cloud_event.type, cloud_event.id)
         return
-    if not await projections.record_passed_inspection(conn, event):
-        log.info("inspection %s of model %s is older than the one recorded; ignored",
-                 event.inspection_id, event.model_id)
+    # `awards.eligible_models` has applied the recorded event (services/awards/projections.py).
+    log.debug("inspection %s of model %s recorded", event.inspection_id, event.model_id)
 
 
 INSPECTION_PASSED = Subscription(

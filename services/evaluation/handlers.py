@@ -59,9 +59,8 @@ async def define_criteria_set(cmd: DefineCriteriaSet, criteria_set_id: UUID, tx:
     assert isinstance(defined, CriteriaSetDefined)
     if await projections.criteria_set_code_taken(tx.conn, cmd.org_path, cmd.code):
         raise DomainError("criteria_set_code_taken", code=cmd.code, org_path=cmd.org_path)
-    await tx.save(criteria_set, criteria_set_stream(criteria_set_id), "criteria_set")
     try:
-        await projections.add_criteria_set(tx.conn, defined, tx.ctx.principal.subject, criteria_set.version)
+        await tx.save(criteria_set, criteria_set_stream(criteria_set_id), "criteria_set")
     except asyncpg.UniqueViolationError as exc:
         # Two issuers raced for the same code: the loser's whole transaction rolls back.
         raise DomainError("criteria_set_code_taken", code=cmd.code, org_path=cmd.org_path) from exc
@@ -94,7 +93,6 @@ async def record_inspection(cmd: RecordInspection, inspection_id: UUID, tx: Tran
     recorded = inspection.pending[0]
     assert isinstance(recorded, InspectionRecorded)
     await tx.save(inspection, inspection_stream(inspection_id), "inspection")
-    await projections.add_inspection(tx.conn, recorded, tx.ctx.principal.subject, inspection.version)
     await tx.publish(outcome_contract(recorded), entity=f"inspections/{inspection_id}")
     return InspectionResult(id=inspection_id, model_id=recorded.model_id, passed=recorded.passed,
                             total_score=recorded.total_score, pass_score=recorded.pass_score,

@@ -11,7 +11,6 @@ import logging
 
 import asyncpg
 
-from services.evaluation import projections
 from shared.contracts import IntegrationEvent, ModelRegistered
 from shared.envelope import CloudEvent
 from shared.messaging.delivery import Subscription
@@ -22,12 +21,12 @@ log = logging.getLogger(__name__)
 
 
 async def on_model_registered(conn: asyncpg.Connection, cloud_event: CloudEvent, event: IntegrationEvent) -> None:
-    """Runs in the inbox transaction: the model is known exactly once, however often it is delivered."""
+    """Runs in the inbox transaction, after the event is recorded in this service's log and
+    `evaluation.known_models` has applied it (services/evaluation/projections.py)."""
     if not isinstance(event, ModelRegistered):
         # The filter subject admits only this contract; anything else is a wiring fault to surface.
         raise TypeError(f"evaluation__model_registered got {cloud_event.type}")
-    if not await projections.add_known_model(conn, event, cloud_event.event_id):
-        log.info("model %s already known; event %s changed nothing", event.model_id, cloud_event.id)
+    log.debug("model %s known from event %s", event.model_id, cloud_event.id)
 
 
 MODEL_REGISTERED = Subscription(

@@ -9,9 +9,8 @@ Pure: ids, times and the secret's fingerprint arrive with the call; the methods 
 The secret itself is never in an event. The event store is append-only and kept forever, so a
 secret written there could never be erased or rotated away; the event records only a fingerprint
 (to tell later which secret was issued) and the secret lives in `webhook_secrets`, state that an
-operator can rotate or wipe. The price: rebuilding `webhook_endpoints` from the events cannot
-rebuild the secrets, so that table is never rebuilt — it is projected once, in the command's
-transaction, like every read model here.
+operator can rotate or wipe. So `webhook_endpoints` is a projection that can be rebuilt from the
+events, while `webhook_secrets` is not a projection and is kept as it is.
 """
 
 from __future__ import annotations

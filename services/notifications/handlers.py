@@ -61,7 +61,7 @@ async def register_webhook(cmd: RegisterWebhook, endpoint_id: UUID, secret: str,
     registered = endpoint.pending[0]
     assert isinstance(registered, WebhookEndpointRegistered)
     await tx.save(endpoint, webhook_stream(endpoint_id), "webhook_endpoint")
-    await projections.add_endpoint(tx.conn, registered, secret, principal.subject, endpoint.version)
+    await projections.add_secret(tx.conn, endpoint_id, secret)
     return RegisteredWebhook(
         id=endpoint_id, url=registered.url, description=registered.description, org_path=registered.org_path,
         event_types=list(registered.event_types), status="active", secret=secret,
@@ -76,5 +76,5 @@ async def disable_webhook(endpoint_id: UUID, tx: Transaction) -> DisabledWebhook
     disabled = endpoint.pending[0]
     assert isinstance(disabled, WebhookEndpointDisabled)
     await tx.save(endpoint, webhook_stream(endpoint_id), "webhook_endpoint")
-    cancelled = await projections.disable_endpoint(tx.conn, disabled, tx.ctx.principal.subject, endpoint.version)
+    cancelled = await projections.cancel_deliveries(tx.conn, endpoint_id)
     return DisabledWebhook(id=endpoint_id, status="disabled", cancelled_deliveries=cancelled, version=endpoint.version)

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.notifications import messages  # noqa: F401 - registers the service's messages
 from services.notifications.api import router
 from services.notifications.domain import EVENT_TYPES
+from services.notifications.projections import PROJECTIONS
 from services.notifications.subscriptions import SUBSCRIPTIONS
 from services.notifications.worker import webhook_worker
 from shared.hierarchy.subscription import hierarchy_subscription
@@ -31,6 +32,7 @@ DEFINITION = ServiceDefinition(
     publishes=[],
     subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("notifications")],
     background=[webhook_worker()],
+    projections=PROJECTIONS,
 )
 
 

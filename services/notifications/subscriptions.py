@@ -12,12 +12,10 @@ Durable consumer names are part of the deployment (JetStream keeps their positio
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import asyncpg
 
 from services.notifications import projections
-from services.notifications.templates import render
 from services.notifications.webhooks import structured_payload
 from shared.contracts import AwardGranted, InspectionFailed, InspectionPassed, IntegrationEvent, ModelRegistered
 from shared.envelope import CloudEvent
@@ -28,25 +26,12 @@ from shared.subjects import service_filter
 log = logging.getLogger(__name__)
 
 
-def _occurred_at(event: IntegrationEvent, ce: CloudEvent) -> datetime:
-    """The time the fact happened, as the contract states it; ce-time if a contract had none."""
-    for name in ("registered_at", "inspected_at", "granted_at"):
-        value = getattr(event, name, None)
-        if isinstance(value, datetime):
-            return value
-    return ce.time
-
-
 async def notify(conn: asyncpg.Connection, ce: CloudEvent, event: IntegrationEvent) -> None:
-    """Inbox row for the unit the event is about + one queued delivery per matching endpoint."""
-    text = render(event)
-    fresh = await projections.add_notification(
-        conn, event_id=ce.event_id, event_type=ce.type, org_path=event.org_path, subject=ce.subject, text=text,
-        occurred_at=_occurred_at(event, ce))
+    """One queued delivery per matching endpoint. The inbox row is written by the projection
+    `notifications.inbox` from the recorded event, just before this, in the same transaction."""
     queued = await projections.enqueue_deliveries(
         conn, event_id=ce.event_id, event_type=ce.type, org_path=event.org_path, payload=structured_payload(ce))
-    log.info("event %s (%s) about %s: notification %s, %d webhook deliveries queued", ce.id, ce.type,
-             event.org_path, "added" if fresh else "already there", queued)
+    log.info("event %s (%s) about %s: %d webhook deliveries queued", ce.id, ce.type, event.org_path, queued)
 
 
 def _subscription(contract: type[IntegrationEvent], description: str) -> Subscription:

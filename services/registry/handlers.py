@@ -291,7 +291,6 @@ async def register_model(cmd: RegisterModel, model_id: UUID, tx: Transaction) ->
     recorded = model.pending[0]
     assert isinstance(recorded, ModelRecorded)
     await tx.save(model, model_stream(model_id), "model")
-    await projections.add_model(tx.conn, recorded, tx.ctx.principal.subject, model.version)
     await tx.publish(ModelRegistered(
         org_path=recorded.owner_org_path, model_id=model_id, title=recorded.title,
         owner_org_unit_id=recorded.owner_org_unit_id, owner_org_name=recorded.owner_org_name,

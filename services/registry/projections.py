@@ -4,6 +4,8 @@ The hierarchy itself lives in the shared hierarchy tables (`shared.hierarchy`), 
 the registry publishes. Beside it the registry keeps `org_unit_codes` — one row per standing unit,
 unique per (parent, code) — so two administrators claiming the same code under the same parent at
 once get one success and one refusal from the database itself, and `models`.
+
+`models` is the projection `registry.models`, fed the events `Transaction.save` appends.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from uuid import UUID
 
 import asyncpg
 
-from services.registry.domain import ModelRecorded
+from services.registry.domain import EVENT_TYPES, ModelRecorded
 from shared.domain.aggregate import DomainError
+from shared.projections import Projection
+from shared.store.event_store import StoredEvent
 
 _ROOT = UUID(int=0)
 """The parent key of root units (a null would never collide in a unique index)."""
@@ -85,6 +89,23 @@ async def add_model(conn: asyncpg.Connection, e: ModelRecorded, actor: str, vers
     await conn.execute(
         """insert into models (id, title, description, owner_org_unit_id, owner_org_path, owner_org_name,
                                recipient_kind, field, year, status, registered_at, registered_by, version)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'registered', $10, $11, $12)""",
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'registered', $10, $11, $12)
+           on conflict (id) do nothing""",
         e.model_id, e.title, e.description, e.owner_org_unit_id, e.owner_org_path, e.owner_org_name,
         e.recipient_kind, e.field.value, e.year, e.at, actor, version)
+
+
+class ModelsProjection(Projection):
+    """The registered models, one row per model stream."""
+
+    name = "registry.models"
+    tables = ("models",)
+    handles = frozenset({ModelRecorded.NAME})
+
+    async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
+        recorded = EVENT_TYPES.load(event.event_type, event.payload)
+        assert isinstance(recorded, ModelRecorded)
+        await add_model(conn, recorded, str(event.metadata["actor"]), event.version)
+
+
+PROJECTIONS: list[Projection] = [ModelsProjection()]

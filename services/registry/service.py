@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.registry import messages  # noqa: F401 - registers the service's messages
 from services.registry.api import router
 from services.registry.domain import EVENT_TYPES
+from services.registry.projections import PROJECTIONS
 from shared.contracts import ModelRegistered
 from shared.contracts.registry_events import ORG_UNIT_EVENTS
 from shared.messaging.topology import publishing_stream
@@ -23,6 +24,7 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     streams=[publishing_stream("registry")],
     publishes=[*ORG_UNIT_EVENTS, ModelRegistered],
+    projections=PROJECTIONS,
 )
 
 

@@ -25,6 +25,8 @@ from shared.observability.metrics import (
     DEAD_LETTERS,
     DEAD_LETTERS_OPEN,
 )
+from shared.projections.base import Projections
+from shared.projections.inbound import record_inbound
 from shared.subjects import SubjectError, parse_subject
 
 log = logging.getLogger(__name__)
@@ -90,8 +92,10 @@ def _printable(text: str) -> str:
 
 
 class DeliveryProcessor:
-    def __init__(self, pool: asyncpg.Pool, service: str, max_deliver: int, backoff: list[float]) -> None:
+    def __init__(self, pool: asyncpg.Pool, service: str, max_deliver: int, backoff: list[float],
+                 projections: Projections | None = None) -> None:
         self.pool = pool
+        self.projections = projections or Projections()
         self.service = service
         self.max_deliver = max_deliver
         self.backoff = backoff or [1.0]
@@ -131,7 +135,9 @@ class DeliveryProcessor:
 
     async def apply(self, sub: Subscription, cloud_event: CloudEvent, event: IntegrationEvent,
                     conn_hook: Callable[[asyncpg.Connection], Awaitable[None]] | None = None) -> bool:
-        """Inbox row + effect in one transaction; False when this consumer already applied it."""
+        """Inbox row + recorded event + projections + effect in one transaction; False when this
+        consumer already applied it. The received event goes into this service's own log (once,
+        whichever of its consumers gets it first), and the projections are fed from there."""
         async with self.pool.acquire() as conn, conn.transaction():
             fresh = await conn.fetchval(
                 """insert into inbox (consumer, event_id, event_type) values ($1, $2, $3)
@@ -139,6 +145,9 @@ class DeliveryProcessor:
                 sub.consumer, cloud_event.event_id, cloud_event.type)
             if not fresh:
                 return False
+            stored = await record_inbound(conn, cloud_event)
+            if stored is not None:
+                await self.projections.apply(conn, [stored])
             await sub.handler(conn, cloud_event, event)
             if conn_hook is not None:
                 await conn_hook(conn)

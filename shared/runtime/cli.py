@@ -5,6 +5,9 @@
     dvk token ...            issue a development bearer token
     dvk contracts            regenerate the JSON Schema catalogue of public events
     dvk dead-letters ...     list or replay a service's dead letters
+    dvk audit verify         walk every stream's hash chain, name the first broken link
+    dvk projections ...      list a running service's projections, or rebuild one while it serves
+    dvk republish --from N   publish stored events again, with the same event ids
 """
 
 from __future__ import annotations
@@ -76,6 +79,93 @@ def _dead_letters(args: argparse.Namespace) -> int:
     return 0 if r.is_success else 1
 
 
+def _projections(args: argparse.Namespace) -> int:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {args.token}"}
+    ok = True
+    if args.projections_command == "list":
+        for service in [args.service] if args.service else sorted(SERVICE_PORTS):
+            r = httpx.get(f"http://127.0.0.1:{SERVICE_PORTS[service]}/admin/projections", headers=headers)
+            print(json.dumps({service: r.json()}, ensure_ascii=False, indent=2))
+            ok = ok and r.is_success
+    else:
+        service = args.name.split(".", 1)[0]
+        if service not in SERVICE_PORTS:
+            print(f"tên bảng đọc phải bắt đầu bằng tên dịch vụ — a projection name starts with its service: "
+                  f"{sorted(SERVICE_PORTS)}", file=sys.stderr)
+            return 2
+        r = httpx.post(f"http://127.0.0.1:{SERVICE_PORTS[service]}/admin/projections/{args.name}/rebuild",
+                       headers=headers, timeout=None)
+        print(json.dumps(r.json(), ensure_ascii=False, indent=2))
+        ok = r.is_success
+    return 0 if ok else 1
+
+
+def _database_url(service: str) -> str:
+    """The database the service itself uses (`DVK_<SERVICE>_DATABASE_URL`), else the embedded default."""
+    import os
+
+    from shared.runtime.postgres import EmbeddedPostgres
+    from shared.runtime.up import DEFAULT_PG_PORT, database_name, default_data_dir
+
+    configured = os.environ.get(f"DVK_{service.upper()}_DATABASE_URL")
+    if configured:
+        from shared.config import ServiceSettings
+
+        return ServiceSettings.for_service(service).database_url
+    port = int(os.environ.get("DVK_EMBEDDED_PG_PORT", DEFAULT_PG_PORT))
+    return EmbeddedPostgres(default_data_dir() / "postgres", port).dsn(database_name(service))
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import asyncpg
+
+    from shared.store.audit import verify_chain
+
+    async def run() -> int:
+        broken_total = 0
+        for service in [args.service] if args.service else sorted(SERVICE_PORTS):
+            conn = await asyncpg.connect(_database_url(service))
+            try:
+                broken = await verify_chain(conn)
+                streams = await conn.fetchval("select count(distinct stream_id) from events")
+            finally:
+                await conn.close()
+            if not broken:
+                print(f"{service}: chuỗi băm nguyên vẹn — every chain intact ({streams} streams)")
+            for link in broken:
+                print(f"{service}: GÃY — BROKEN stream={link.stream_id} version={link.version} "
+                      f"position={link.position} event_id={link.event_id} problem={link.problem}: {link.detail}")
+            broken_total += len(broken)
+        return 1 if broken_total else 0
+
+    return asyncio.run(run())
+
+
+def _republish(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import asyncpg
+
+    from shared.store.outbox import republish_from
+
+    async def run() -> int:
+        for service in [args.service] if args.service else sorted(SERVICE_PORTS):
+            conn = await asyncpg.connect(_database_url(service))
+            try:
+                queued = await republish_from(conn, args.from_position)
+            finally:
+                await conn.close()
+            print(f"{service}: {queued} sự kiện được gửi lại — events queued again for its relay "
+                  f"(same event ids) from position {args.from_position}")
+        return 0
+
+    return asyncio.run(run())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dvk", description="Dân Vận Khéo platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +197,29 @@ def main(argv: list[str] | None = None) -> int:
     dl.add_argument("--token", required=True)
     dl.add_argument("--replay", type=int, metavar="ID")
     dl.set_defaults(func=_dead_letters)
+
+    audit = sub.add_parser("audit", help="tamper evidence of the event stores")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="walk every stream's hash chain; exit 1 if a link is broken")
+    verify.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
+    verify.set_defaults(func=_audit_verify)
+
+    projections = sub.add_parser("projections", help="list or rebuild the read models of running services")
+    projections_sub = projections.add_subparsers(dest="projections_command", required=True)
+    listing = projections_sub.add_parser("list", help="every projection and how it was last built")
+    listing.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
+    listing.add_argument("--token", required=True)
+    listing.set_defaults(func=_projections)
+    rebuilding = projections_sub.add_parser("rebuild", help="rebuild one projection from the log, then swap it in")
+    rebuilding.add_argument("name", help="e.g. evaluation.inspections")
+    rebuilding.add_argument("--token", required=True)
+    rebuilding.set_defaults(func=_projections)
+
+    republish = sub.add_parser("republish", help="publish stored events again, with the same event ids")
+    republish.add_argument("--from", dest="from_position", type=int, required=True, metavar="POSITION",
+                           help="the events table position to start from (1: everything)")
+    republish.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
+    republish.set_defaults(func=_republish)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

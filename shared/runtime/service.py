@@ -2,7 +2,7 @@
 
 A service declares *what* it is (a `ServiceDefinition`); this module wires *how* it runs: the
 connection pool, migrations, streams, durable consumers, the outbox relay, `/metrics`,
-`/healthz`, `/readyz`, `/asyncapi.json` and the dead-letter admin endpoints.
+`/healthz`, `/readyz`, `/asyncapi.json`, the dead-letter and the projection admin endpoints.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +36,7 @@ from shared.domain.events import EventTypes
 from shared.hierarchy import HIERARCHY_MIGRATIONS
 from shared.http.errors import ApiError, install_error_handlers
 from shared.http.middleware import ObservabilityMiddleware
+from shared.i18n import Text, register_messages
 from shared.messaging.asyncapi import asyncapi_document
 from shared.messaging.dead_letters import (
     DeadLetter,
@@ -49,10 +51,16 @@ from shared.messaging.relay import OutboxRelay
 from shared.messaging.subscriber import attach
 from shared.messaging.topology import StreamDecl, check_consumers, ensure_streams, streams_for
 from shared.observability.logging import configure_logging
+from shared.projections import Projection, Projections
+from shared.projections.rebuild import RebuildBusy, build_missing, rebuild, tracking
 from shared.store.event_store import EventStore
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate, pending
 
 log = logging.getLogger(__name__)
+register_messages({
+    "projection_rebuild_running": Text("Đang dựng lại bảng đọc {name}; hãy chờ lần dựng lại đó xong.",
+                                       "Projection {name} is already being rebuilt; wait for that rebuild to end."),
+})
 VERSION = "0.1.0"
 STARTUP_SECONDS = 30.0
 """How long start-up waits for a database connection or the first NATS connection before failing loudly."""
@@ -91,6 +99,8 @@ class ServiceDefinition:
     publishes: list[type[IntegrationEvent]] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
     background: list[Background] = field(default_factory=list)
+    projections: list[Projection] = field(default_factory=list)
+    """Every read model of the service, fed inline by commands and consumers (shared/projections)."""
 
     def migration_scopes(self) -> list[tuple[str, Path]]:
         return [("platform", PLATFORM_MIGRATIONS), ("hierarchy", HIERARCHY_MIGRATIONS), (self.name, self.migrations)]
@@ -144,6 +154,9 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
         for m in applied:
             log.info("applied migration %s/%04d_%s", m.scope, m.version, m.name)
         await refresh_open_gauge(pool, definition.name)
+        projections = Projections(definition.projections)
+        for name in await build_missing(pool, projections):
+            log.info("built projection %s from the log", name)
         nc = await asyncio.wait_for(nats.connect(platform.nats_url, name=f"{platform.instance}-{definition.name}",
                                                  max_reconnect_attempts=-1, drain_timeout=STOP_SECONDS),
                                     STARTUP_SECONDS)
@@ -151,11 +164,12 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
         await ensure_streams(js, streams_for(definition.streams, definition.subscriptions))
         await check_consumers(js, definition.subscriptions)
         processor = DeliveryProcessor(pool, definition.name, platform.consumer_max_deliver,
-                                      platform.consumer_backoff_seconds)
+                                      platform.consumer_backoff_seconds, projections)
         relay = OutboxRelay(settings.database_url, js, definition.name, poll_seconds=platform.relay_poll_seconds)
         runtime = ServiceRuntime(
             name=definition.name, platform=platform, settings=settings, pool=pool,
-            executor=CommandExecutor(pool, EventStore(definition.event_types), definition.name, platform.instance),
+            executor=CommandExecutor(pool, EventStore(definition.event_types), definition.name, platform.instance,
+                                     projections),
             nc=nc, js=js, processor=processor, relay=relay)
         if definition.subscriptions:
             # FastStream's per-message lines go through the platform's JSON logging, at DEBUG: the
@@ -191,6 +205,25 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
 class ReplayResult(BaseModel):
     id: int
     applied: bool
+
+
+class ProjectionView(BaseModel):
+    name: str
+    tables: list[str]
+    status: str | None
+    """`live`; `rebuilding` while (or, with no rebuild running, after an interrupted) rebuild; null: not built."""
+    tx_id: int | None
+    position: int
+    events: int
+    """Events applied by the last rebuild (inline applications are not counted)."""
+    updated_at: datetime | None
+
+
+class RebuildView(BaseModel):
+    name: str
+    events: int
+    swap_attempts: int
+    seconds: float
 
 
 def _operations_router(definition: ServiceDefinition) -> APIRouter:
@@ -251,5 +284,26 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         except ReplayError as exc:
             raise ApiError(404, "not_found") from exc
         return Response(status_code=204)
+
+    @router.get("/admin/projections", response_model=list[ProjectionView])
+    async def projections_list(runtime: Runtime, admin: Admin) -> list[ProjectionView]:
+        """The service's read models and how each was last built."""
+        known = Projections(definition.projections)
+        return [ProjectionView(name=t.name, tables=list(p.tables), status=t.status, tx_id=t.tx_id,
+                               position=t.position, events=t.events, updated_at=t.updated_at)
+                for t in await tracking(runtime.pool, known) if (p := known.get(t.name)) is not None]
+
+    @router.post("/admin/projections/{name}/rebuild", response_model=RebuildView)
+    async def projection_rebuild(name: str, runtime: Runtime, admin: Admin) -> RebuildView:
+        """Replay the log into fresh tables and swap them in, while commands keep being served."""
+        projection = Projections(definition.projections).get(name)
+        if projection is None:
+            raise ApiError(404, "not_found")
+        try:
+            result = await rebuild(runtime.pool, projection)
+        except RebuildBusy as exc:
+            raise ApiError(409, "projection_rebuild_running", name=name) from exc
+        return RebuildView(name=result.name, events=result.events, swap_attempts=result.swap_attempts,
+                           seconds=result.seconds)
 
     return router

@@ -43,3 +43,18 @@ async def enqueue(conn: asyncpg.Connection, event: IntegrationEvent, cloud_event
         "insert into outbox (event_id, subject, headers, body) values ($1, $2, $3::jsonb, $4)",
         UUID(cloud_event.id), event_subject(event.SERVICE, event.NAME, event.org_path), json.dumps(headers), body,
     )
+
+
+async def republish_from(conn: asyncpg.Connection, position: int) -> int:
+    """Queue again the public events written with the stored events from `position` on.
+
+    The kept outbox rows go back to the relay unchanged, so they are sent with the event ids they
+    had: JetStream's duplicate window drops a copy it still remembers, and every consumer's inbox
+    ignores one it already applied. Returns how many rows were queued again.
+    """
+    result: str = await conn.execute(
+        """update outbox set published_at = null
+           where published_at is not null
+             and tx_id in (select distinct tx_id from events where position >= $1)""", position)
+    await conn.execute("select pg_notify('dvk_outbox', '')")
+    return int(result.split()[-1])

@@ -13,6 +13,7 @@ from services.evaluation.service import DEFINITION
 from services.evaluation.subscriptions import MODEL_REGISTERED
 from shared.contracts import OrgUnitRegistered
 from shared.messaging.delivery import Delivery, DeliveryProcessor
+from shared.projections import Projections
 from shared.store.migrations import migrate
 from tests.events import cloud_event, model_registered
 
@@ -35,7 +36,8 @@ def _delivery(ce_headers: dict[str, str], body: bytes, attempt: int = 1) -> Deli
 
 
 async def test_a_redelivered_or_republished_model_is_known_once(pool: asyncpg.Pool) -> None:
-    processor = DeliveryProcessor(pool, "evaluation", max_deliver=3, backoff=[0.01])
+    processor = DeliveryProcessor(pool, "evaluation", max_deliver=3, backoff=[0.01],
+                                  projections=Projections(DEFINITION.projections))
     event = model_registered(title="Dân vận khéo trong cải cách hành chính")
     first = cloud_event(event)
     republished = cloud_event(event)            # the same fact under a new event id
@@ -50,7 +52,8 @@ async def test_a_redelivered_or_republished_model_is_known_once(pool: asyncpg.Po
 async def test_an_event_of_another_kind_is_not_taken_for_a_model(pool: asyncpg.Pool) -> None:
     unit = OrgUnitRegistered(org_path="VN.15", org_unit_id=uuid.uuid4(), code="15", name="Tỉnh Lào Cai",
                              kind="province", parent_id=None, registered_at=datetime.now(UTC))
-    processor = DeliveryProcessor(pool, "evaluation", max_deliver=1, backoff=[0.01])
+    processor = DeliveryProcessor(pool, "evaluation", max_deliver=1, backoff=[0.01],
+                                  projections=Projections(DEFINITION.projections))
     decision = await processor.process(MODEL_REGISTERED, _delivery(*cloud_event(unit).to_nats()))
     assert decision.outcome == "dead_letter"
     assert await pool.fetchval("select count(*) from known_models") == 0

@@ -37,7 +37,8 @@ async def _endpoint(conn: asyncpg.Connection) -> uuid.UUID:
     endpoint_id, secret = uuid.uuid4(), new_secret()
     await projections.add_endpoint(conn, WebhookEndpointRegistered(
         endpoint_id=endpoint_id, url="https://portal.example.vn/hook", description=None, org_path="VN.15",
-        event_types=(), secret_fingerprint=fingerprint(secret), at=datetime.now(UTC)), secret, "admin", 1)
+        event_types=(), secret_fingerprint=fingerprint(secret), at=datetime.now(UTC)), "admin", 1)
+    await projections.add_secret(conn, endpoint_id, secret)
     return endpoint_id
 
 
@@ -47,8 +48,9 @@ async def _enqueue(conn: asyncpg.Connection) -> int:
 
 
 async def _disable(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> int:
-    return await projections.disable_endpoint(conn, WebhookEndpointDisabled(endpoint_id=endpoint_id,
-                                                                            at=datetime.now(UTC)), "admin", 2)
+    await projections.disable_endpoint(conn, WebhookEndpointDisabled(endpoint_id=endpoint_id,
+                                                                     at=datetime.now(UTC)), "admin", 2)
+    return await projections.cancel_deliveries(conn, endpoint_id)
 
 
 async def test_disable_first_then_the_consumer_queues_nothing(dsn: str) -> None:

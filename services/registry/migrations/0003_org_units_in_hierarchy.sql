@@ -19,7 +19,7 @@ select id, coalesce(parent_id, '00000000-0000-0000-0000-000000000000'), code fro
 
 -- Models keep their owner's id and the owner's path at registration (history stays true); lists
 -- filter by the owner's carrier in the hierarchy, never by the copied path.
-alter table models drop constraint models_owner_org_unit_id_fkey;
+alter table models drop constraint if exists models_owner_org_unit_id_fkey;
 drop index models_owner_path;
 create index models_owner on models (owner_org_unit_id);
 drop table org_units;

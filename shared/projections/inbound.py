@@ -1,0 +1,46 @@
+"""Events received from other services, recorded in the receiving service's own log.
+
+A consumer records the contract it received in its inbox transaction, as version 1 of a stream of
+its own (`inbound-<event id>`, event type = the CloudEvents type, the same event id). Its read
+models are projections of those stored events, so every read model — also one fed from another
+service — can be rebuilt from this service's own log. A second copy of the same event (another
+consumer of this service, a redelivery) is recorded once.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from shared.envelope import CloudEvent
+from shared.store.event_store import StoredEvent
+
+INBOUND_STREAM_TYPE = "inbound"
+
+
+async def record_inbound(conn: asyncpg.Connection, ce: CloudEvent) -> StoredEvent | None:
+    """Store the received event; None when this service had recorded it already."""
+    metadata: dict[str, Any] = {"source": ce.source, "subject": ce.subject, "time": ce.time.isoformat(),
+                                "extensions": ce.extensions}
+    row = await conn.fetchrow(
+        """insert into events (event_id, stream_id, stream_type, version, event_type, payload, metadata)
+           values ($1, $2, $3, 1, $4, $5::jsonb, $6::jsonb)
+           on conflict (event_id) do nothing
+           returning position, recorded_at""",
+        ce.event_id, f"inbound-{ce.id}", INBOUND_STREAM_TYPE, ce.type,
+        json.dumps(ce.data, ensure_ascii=False), json.dumps(metadata, ensure_ascii=False))
+    if row is None:
+        return None
+    return StoredEvent(row["position"], ce.event_id, f"inbound-{ce.id}", 1, ce.type, ce.data, metadata,
+                       row["recorded_at"])
+
+
+def cloud_event_of(event: StoredEvent) -> CloudEvent:
+    """The CloudEvent as it was received, for projections that need its attributes."""
+    meta = event.metadata
+    return CloudEvent(id=str(event.event_id), source=str(meta.get("source", "")), type=event.event_type,
+                      time=datetime.fromisoformat(str(meta["time"])), subject=meta.get("subject"),
+                      data=event.payload, extensions=dict(meta.get("extensions") or {}))
