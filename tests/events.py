@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from shared.contracts import AwardGranted, CriterionScore, InspectionPassed, IntegrationEvent, ModelRegistered
+from shared.contracts import (
+    AwardGranted,
+    CriterionScore,
+    InspectionPassed,
+    IntegrationEvent,
+    ModelRegistered,
+    OrgUnitRegistered,
+    OrgUnitsMerged,
+)
 from shared.envelope import CloudEvent
 from shared.store.outbox import to_cloud_event
 from shared.subjects import event_subject
@@ -53,3 +61,19 @@ async def publish(js: JetStreamContext, event: IntegrationEvent, ce: CloudEvent 
         headers["Nats-Msg-Id"] = msg_id
     ack = await js.publish(event_subject(event.SERVICE, event.NAME, event.org_path), body, headers=headers)
     return ce, ack
+
+
+def org_tree() -> list[IntegrationEvent]:
+    """Việt Nam → Lào Cai (15) → Xã Bảo Hà (02989), Xã Nghĩa Đô (02953), then Nghĩa Đô merged into Bảo Hà:
+    the registry's events as another service receives them."""
+    ids = {code: uuid.uuid4() for code in ("VN", "15", "02989", "02953")}
+    units = [("VN", None, "VN", "Việt Nam"), ("15", "VN", "VN.15", "Tỉnh Lào Cai"),
+             ("02989", "15", "VN.15.02989", "Xã Bảo Hà"), ("02953", "15", "VN.15.02953", "Xã Nghĩa Đô")]
+    events: list[IntegrationEvent] = [
+        OrgUnitRegistered(org_path=path, org_unit_id=ids[code], code=code, name=name, kind="unit",
+                          parent_id=ids[parent] if parent else None, registered_at=datetime(2020, 1, 1, tzinfo=UTC))
+        for code, parent, path, name in units]
+    events.append(OrgUnitsMerged(org_path="VN.15.02989", successor_id=ids["02989"], successor_name="Xã Bảo Hà",
+                                 merged_ids=[ids["02953"]], merged_paths=["VN.15.02953"],
+                                 effective_on=date(2025, 7, 1), merged_at=AT))
+    return events

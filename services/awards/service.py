@@ -13,6 +13,7 @@ from services.awards.metrics import keep_quota_gauge_fresh
 from services.awards.projections import PROJECTIONS
 from services.awards.subscriptions import INSPECTION_PASSED
 from shared.contracts import AwardGranted
+from shared.hierarchy.projection import hierarchy_projection
 from shared.hierarchy.subscription import hierarchy_subscription
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
@@ -29,7 +30,7 @@ DEFINITION = ServiceDefinition(
     publishes=[AwardGranted],
     subscriptions=[INSPECTION_PASSED, hierarchy_subscription("awards")],
     background=[keep_quota_gauge_fresh],
-    projections=PROJECTIONS,
+    projections=[*PROJECTIONS, hierarchy_projection("awards")],
 )
 
 

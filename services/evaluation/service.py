@@ -12,6 +12,7 @@ from services.evaluation.domain import EVENT_TYPES
 from services.evaluation.projections import PROJECTIONS
 from services.evaluation.subscriptions import SUBSCRIPTIONS
 from shared.contracts import InspectionFailed, InspectionPassed
+from shared.hierarchy.projection import hierarchy_projection
 from shared.hierarchy.subscription import hierarchy_subscription
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
@@ -27,7 +28,7 @@ DEFINITION = ServiceDefinition(
     streams=[publishing_stream("evaluation")],
     publishes=[InspectionPassed, InspectionFailed],
     subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("evaluation")],
-    projections=PROJECTIONS,
+    projections=[*PROJECTIONS, hierarchy_projection("evaluation")],
 )
 
 

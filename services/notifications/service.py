@@ -17,6 +17,7 @@ from services.notifications.domain import EVENT_TYPES
 from services.notifications.projections import PROJECTIONS
 from services.notifications.subscriptions import SUBSCRIPTIONS
 from services.notifications.worker import webhook_worker
+from shared.hierarchy.projection import hierarchy_projection
 from shared.hierarchy.subscription import hierarchy_subscription
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
@@ -32,7 +33,7 @@ DEFINITION = ServiceDefinition(
     publishes=[],
     subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("notifications")],
     background=[webhook_worker()],
-    projections=PROJECTIONS,
+    projections=[*PROJECTIONS, hierarchy_projection("notifications")],
 )
 
 

@@ -16,6 +16,7 @@ from shared import hierarchy
 from shared.contracts import IntegrationEvent, OrgUnitRegistered, OrgUnitsMerged
 from shared.hierarchy.subscription import hierarchy_subscription
 from shared.messaging.delivery import Delivery, DeliveryProcessor
+from shared.projections import Projections
 from shared.runtime.service import ServiceDefinition
 from shared.store.migrations import migrate
 from shared.subjects import event_subject
@@ -26,7 +27,8 @@ T0 = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(params=[EVALUATION, AWARDS, NOTIFICATIONS], ids=lambda d: d.name)
-async def service(request: pytest.FixtureRequest, database: str) -> AsyncIterator[tuple[str, asyncpg.Pool]]:
+async def service(request: pytest.FixtureRequest,
+                  database: str) -> AsyncIterator[tuple[ServiceDefinition, asyncpg.Pool]]:
     definition: ServiceDefinition = request.param
     assert any(s.consumer == f"{definition.name}__org_units" for s in definition.subscriptions)
     conn = await asyncpg.connect(database)
@@ -35,7 +37,7 @@ async def service(request: pytest.FixtureRequest, database: str) -> AsyncIterato
     finally:
         await conn.close()
     pool = await asyncpg.create_pool(database, min_size=1, max_size=2)
-    yield definition.name, pool
+    yield definition, pool
     await pool.close()
 
 
@@ -47,10 +49,12 @@ def _delivery(event: IntegrationEvent, attempt: int = 1) -> tuple[Delivery, str]
 
 
 async def test_org_events_build_the_services_hierarchy_and_a_merge_is_carried(
-        service: tuple[str, asyncpg.Pool]) -> None:
-    name, pool = service
+        service: tuple[ServiceDefinition, asyncpg.Pool]) -> None:
+    definition, pool = service
+    name = definition.name
     sub = hierarchy_subscription(name)
-    processor = DeliveryProcessor(pool, name, max_deliver=5, backoff=[0.01])
+    processor = DeliveryProcessor(pool, name, max_deliver=5, backoff=[0.01],
+                                  projections=Projections(definition.projections))
     ids = {c: uuid.uuid4() for c in ("VN", "15", "02989", "02953")}
     registered = [
         OrgUnitRegistered(org_path=path, org_unit_id=ids[code], code=code, name=f"Đơn vị {code}", kind="unit",

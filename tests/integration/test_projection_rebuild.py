@@ -28,7 +28,7 @@ from shared.contracts import CriterionScore, InspectionPassed
 from shared.runtime.nats import EmbeddedNats
 from shared.runtime.service import ServiceDefinition
 from tests.conftest import auth
-from tests.events import award_granted, inspection_passed, model_registered, publish
+from tests.events import award_granted, inspection_passed, model_registered, org_tree, publish
 from tests.integration.polling import eventually
 from tests.integration.service_host import hosted
 
@@ -42,9 +42,22 @@ async def service(definition: ServiceDefinition, database: str,
     async with hosted(definition, database, nats_url) as (_, client):
         nc = await nats.connect(nats_url)
         try:
-            yield client, nc.jetstream()
+            js = nc.jetstream()
+            if definition.name != "registry":  # the hierarchy copy is part of the load
+                for event in org_tree():
+                    await publish(js, event)
+                await eventually(lambda: _count(database, "org_unit_ends"), within=WAIT)
+            yield client, js
         finally:
             await nc.close()
+
+
+async def _count(database: str, table: str) -> int:
+    conn = await asyncpg.connect(database)
+    try:
+        return int(await conn.fetchval(f"select count(*) from {table}"))
+    finally:
+        await conn.close()
 
 
 async def snapshot(database: str, tables: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:

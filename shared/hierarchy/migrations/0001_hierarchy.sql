@@ -46,13 +46,6 @@ create function dvk_valid_on(valid_from date, valid_to date, on_date date) retur
     select valid_from <= on_date and (valid_to is null or on_date < valid_to)
 $$;
 
--- The version of a unit valid on a day; for a unit that has ended, none.
-create function dvk_unit_on(unit uuid, on_date date) returns setof org_unit_versions
-    language sql stable as $$
-    select * from org_unit_versions v
-    where v.org_unit_id = unit and dvk_valid_on(v.valid_from, v.valid_to, on_date)
-$$;
-
 -- The path of a unit on a day (root first, codes joined by dots), or null if it did not stand then.
 create function dvk_unit_path(unit uuid, on_date date default null) returns text
     language sql stable as $$
