@@ -74,7 +74,7 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def for_service(cls, service: str) -> ServiceSettings:
         # Defaults passed as arguments would outrank the environment, so the port is filled after.
-        settings = cls(_env_prefix=f"DVK_{service.upper()}_")  # type: ignore[call-arg]
+        settings = cls(_env_prefix=f"DVK_{service.upper()}_")
         if settings.port == 0:
             settings = settings.model_copy(update={"port": SERVICE_PORTS[service]})
         return settings

@@ -6,7 +6,7 @@ read each other's databases); the round tables mirror the round streams for the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -16,7 +16,7 @@ from shared.contracts import InspectionPassed
 from shared.projections import Projection
 from shared.store.event_store import StoredEvent
 
-Executor = asyncpg.Connection | asyncpg.Pool
+Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 
 async def record_passed_inspection(conn: asyncpg.Connection, e: InspectionPassed, source: StoredEvent) -> bool:

@@ -9,7 +9,7 @@ are seen within the subtree of a scope that covers the model's owner.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -19,7 +19,7 @@ from shared.contracts import ModelRegistered
 from shared.projections import Projection
 from shared.store.event_store import StoredEvent
 
-Db = asyncpg.Connection | asyncpg.Pool
+Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 LATEST_FIRST = "inspected_on desc, recorded_at desc, id desc"
 """The order in which "the latest inspection counts" is decided, here and in every query."""
 

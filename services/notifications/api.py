@@ -17,13 +17,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.notifications import handlers, projections
-from services.notifications.commands import ORG_PATH_PATTERN, RegisterWebhook
+from services.notifications.commands import RegisterWebhook
 from services.notifications.webhooks import new_secret
 from shared.auth.dependencies import Reader, ensure_scope, require
 from shared.auth.principal import Principal, Role
 from shared.http.commands import IdempotencyKey, run_command
 from shared.http.errors import not_found
 from shared.runtime.service import Runtime
+from shared.subjects import ORG_PATH_PATTERN
 
 router = APIRouter()
 Administrator = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -26,7 +26,7 @@ from shared.envelope import CloudEvent
 from shared.projections import Projection, cloud_event_of
 from shared.store.event_store import StoredEvent
 
-Db = asyncpg.Connection | asyncpg.Pool
+Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 
 async def add_endpoint(conn: asyncpg.Connection, e: WebhookEndpointRegistered, actor: str, version: int) -> None:

@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -173,7 +174,7 @@ class WebhookWorker:
 
 
 def webhook_worker(*, poll_seconds: float = 0.5, batch_size: int = 20, backoff_base_seconds: float = 1.0,
-                   backoff_cap_seconds: float = 3600.0) -> Callable[[ServiceRuntime], Awaitable[None]]:
+                   backoff_cap_seconds: float = 3600.0) -> Callable[[ServiceRuntime], Coroutine[Any, Any, None]]:
     """The background job for ServiceDefinition.background, with timeout and attempts from settings."""
 
     async def deliver_webhooks(runtime: ServiceRuntime) -> None:

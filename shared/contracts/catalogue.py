@@ -66,7 +66,7 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], where: str = "") 
 
 def _type_of(prop: dict[str, Any]) -> str:
     if "$ref" in prop:
-        return prop["$ref"]
+        return str(prop["$ref"])
     if "anyOf" in prop:
         return "|".join(sorted(_type_of(p) for p in prop["anyOf"]))
     if "enum" in prop:

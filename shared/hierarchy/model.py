@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -28,7 +28,7 @@ from shared.contracts import (
 from shared.i18n import VN_TZ
 
 HIERARCHY_MIGRATIONS = Path(__file__).parent / "migrations"
-Db = asyncpg.Connection | asyncpg.Pool
+Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 
 class HierarchyOutOfOrder(Exception):

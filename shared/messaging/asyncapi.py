@@ -54,9 +54,9 @@ def asyncapi_document(service: str, title: str, version: str, publishes: list[ty
     for sub in subscriptions:
         parts = sub.filter_subject.split(".")
         key = f"{parts[1]}.{parts[2]}"
-        contract = by_name.get(key)
-        if key not in channels and contract is not None:
-            channels[key] = {"address": sub.filter_subject, "messages": {contract.NAME: _message(contract)}}
+        found = by_name.get(key)
+        if key not in channels and found is not None:
+            channels[key] = {"address": sub.filter_subject, "messages": {found.NAME: _message(found)}}
         elif key not in channels:  # a filter over every event of a service (e.g. the hierarchy's consumer)
             channels[key] = {"address": sub.filter_subject, "messages": {
                 c.NAME: _message(c) for c in ALL_CONTRACTS if parts[1] == c.SERVICE}}

@@ -59,7 +59,7 @@ class SourceDecl:
         return StreamSource(
             name=self.name, filter_subject=self.filter_subject,
             external=ExternalStream(api=self.api) if self.api else None,
-            consumer=StreamConsumerSource(name=self.consumer, deliver_subject=self.deliver_subject)
+            consumer=StreamConsumerSource(name=self.consumer, deliver_subject=self.deliver_subject or "")
             if self.consumer else None)
 
 
@@ -124,7 +124,7 @@ def merged(have: StreamConfig, wanted: StreamDecl) -> StreamConfig | None:
     }
     if all(_same(getattr(have, k), v) for k, v in update.items()):
         return None
-    config = StreamConfig.from_response(have.as_dict())
+    config: StreamConfig = StreamConfig.from_response(have.as_dict())
     for key, value in update.items():
         setattr(config, key, value)
     return config

@@ -33,16 +33,17 @@ MODELS = [  # (commune index, body, scores for the four criteria)
     (2, {"title": "Bí thư chi bộ thôn vận động hộ nghèo thoát nghèo bền vững", "recipient_kind": "individual",
          "field": "xay_dung_he_thong_chinh_tri", "year": 2025}, [20, 19, 17, 20]),
 ]
+CRITERIA: list[dict[str, Any]] = [
+    {"code": "thuyet_phuc", "name_vi": "Có tính thuyết phục", "name_en": "Persuasive", "max_score": 25},
+    {"code": "lan_toa", "name_vi": "Có sức lan tỏa", "name_en": "Spreading", "max_score": 25},
+    {"code": "nhan_rong", "name_vi": "Có khả năng nhân rộng", "name_en": "Replicable", "max_score": 25},
+    {"code": "dong_thuan", "name_vi": "Được nhân dân đồng thuận", "name_en": "People's consensus",
+     "max_score": 25},
+]
 CRITERIA_SET = {
     "name": "Tiêu chí điển hình \"Dân vận khéo\" (Điều 4, Điều 5 quy chế giải thưởng)",
     "code": "DVK-2025", "year": 2025, "pass_score": 70,
-    "criteria": [
-        {"code": "thuyet_phuc", "name_vi": "Có tính thuyết phục", "name_en": "Persuasive", "max_score": 25},
-        {"code": "lan_toa", "name_vi": "Có sức lan tỏa", "name_en": "Spreading", "max_score": 25},
-        {"code": "nhan_rong", "name_vi": "Có khả năng nhân rộng", "name_en": "Replicable", "max_score": 25},
-        {"code": "dong_thuan", "name_vi": "Được nhân dân đồng thuận", "name_en": "People's consensus",
-         "max_score": 25},
-    ],
+    "criteria": CRITERIA,
 }
 ROUND = {
     "name": "Biểu dương, khen thưởng điển hình \"Dân vận khéo\" năm 2025", "kind": "annual", "year": 2025,
@@ -90,7 +91,7 @@ class DemoLoader:
             owner = communes[commune]["id"]
             model = self.post("registry", "/models", f"model-{i}", {**body, "owner_org_unit_id": owner})
             self.wait_until("evaluation", f"/models/{model['id']}")
-            codes = [c["code"] for c in CRITERIA_SET["criteria"]]  # type: ignore[index]
+            codes = [c["code"] for c in CRITERIA]
             inspection = self.post("evaluation", "/inspections", f"inspection-{i}", {
                 "model_id": model["id"], "criteria_set_id": criteria["id"], "inspected_on": "2025-09-20",
                 "scores": [{"code": c, "score": s} for c, s in zip(codes, scores, strict=True)]})

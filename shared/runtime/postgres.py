@@ -18,6 +18,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # The wheel's module computes a runtime directory at import time that we never use (we run
 # `postgres` ourselves); its warning about XDG_RUNTIME_DIR would only confuse operators.
@@ -65,7 +66,7 @@ class EmbeddedPostgres(ChildServer):
     def dsn(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@{self.host}:{self.port}/{database}"
 
-    def _run_kwargs(self) -> dict[str, object]:
+    def _run_kwargs(self) -> dict[str, Any]:
         user = _ensure_system_user()
         if user is None:
             return {}
@@ -83,7 +84,7 @@ class EmbeddedPostgres(ChildServer):
         subprocess.run(
             [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir), "--auth=trust",
              "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres", "--no-instructions"],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **self._run_kwargs(),  # type: ignore[arg-type]
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **self._run_kwargs(),
         )
 
     def start(self, timeout: float = 30.0) -> None:
@@ -99,7 +100,7 @@ class EmbeddedPostgres(ChildServer):
             args += ["-c", "fsync=off", "-c", "full_page_writes=off"]
         with open(self.data_dir / "server.log", "ab") as log:  # the child keeps its own copy of the fd
             self._proc = subprocess.Popen(args, stdout=log, stderr=log, start_new_session=True,
-                                          **self._run_kwargs())  # type: ignore[call-overload]
+                                          **self._run_kwargs())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,7 +83,7 @@ class ServiceRuntime:
     relay: OutboxRelay
 
 
-Background = Callable[[ServiceRuntime], Awaitable[None]]
+Background = Callable[[ServiceRuntime], Coroutine[Any, Any, None]]
 
 
 @dataclass
