@@ -140,3 +140,18 @@ async def test_out_of_order_events_are_refused_until_what_they_need_arrives(conn
         await hierarchy.apply(conn, t.events[1])
     await _load(conn, t.events)
     assert (await hierarchy.unit_by_path(conn, "VN.15.02989")) is not None
+
+
+async def test_a_split_also_sends_what_the_unit_had_inherited_by_a_merge(conn: asyncpg.Connection) -> None:
+    t = Tree()
+    await _load(conn, t.events)
+    inherited = uuid.uuid4()
+    await hierarchy.apply(conn, OrgUnitsMerged(
+        org_path="VN.15.02947", successor_id=t.ids["02947"], successor_name="Đơn vị 02947", merged_ids=[t.ids["02953"]],
+        merged_paths=["VN.15.02953"], effective_on=date(2025, 7, 1), merged_at=T0))
+    await hierarchy.apply(conn, OrgUnitSplit(org_path="VN.15.02947", org_unit_id=t.ids["02947"], shares=[
+        SplitShare(org_unit_id=t.ids["02989"], org_path="VN.15.02989", entity_ids=[inherited]),
+        SplitShare(org_unit_id=t.ids["15"], org_path="VN.15")],
+        default_successor_id=t.ids["15"], effective_on=date(2025, 8, 1), split_at=T0))
+    assert await hierarchy.carrier(conn, t.ids["02953"], inherited) == t.ids["02989"]
+    assert await hierarchy.carrier(conn, t.ids["02953"], uuid.uuid4()) == t.ids["15"]

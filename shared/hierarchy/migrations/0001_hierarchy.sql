@@ -91,16 +91,17 @@ declare
     next_unit uuid;
     steps integer := 0;
 begin
-    if entity is not null then
-        select a.org_unit_id into next_unit from org_entity_assignments a
-        where a.entity_id = entity and a.from_unit_id = unit and a.effective_on <= dvk_today();
-        if next_unit is not null then
-            current_unit := next_unit;
-        end if;
-    end if;
     loop
-        select e.successor_id into next_unit from org_unit_ends e
-        where e.org_unit_id = current_unit and e.ended_on <= dvk_today();
+        next_unit := null;
+        if entity is not null then
+            -- A split names where this entity goes, whether the split unit owned it or carried it.
+            select a.org_unit_id into next_unit from org_entity_assignments a
+            where a.entity_id = entity and a.from_unit_id = current_unit and a.effective_on <= dvk_today();
+        end if;
+        if next_unit is null then
+            select e.successor_id into next_unit from org_unit_ends e
+            where e.org_unit_id = current_unit and e.ended_on <= dvk_today();
+        end if;
         exit when next_unit is null or steps >= 64;
         current_unit := next_unit;
         steps := steps + 1;
