@@ -330,3 +330,27 @@ async def test_a_dissolved_communes_users_get_a_clear_403(tree: Tree) -> None:
     reused = await tree.post("/org-units", {"code": "02989", "name": "Xã Bảo Hà mới", "kind": "commune",
                                             "parent_id": tree.ids["15"]})
     assert reused.status_code == 201, reused.text
+
+
+async def test_merging_provinces_brings_their_communes_under_the_successor_unless_codes_clash(tree: Tree) -> None:
+    commune = await tree.post("/org-units", {"code": "03100", "name": "Xã Lâm Thượng", "kind": "commune",
+                                             "parent_id": tree.ids["16"], "effective_on": "2025-07-01"})
+    tree.ids["03100"] = commune.json()["id"]
+    model = await tree.model("03100", "Mô hình của Xã Lâm Thượng")
+    clash = await tree.post("/org-units", {"code": "02953", "name": "Xã trùng mã", "kind": "commune",
+                                           "parent_id": tree.ids["16"], "effective_on": "2025-07-01"})
+    before = await tree.events()
+    r = await tree.post("/org-unit-merges", {"merged_ids": [tree.ids["16"]], "successor_id": tree.ids["15"],
+                                             "effective_on": "2025-10-01"})
+    assert (await _refused(tree, r, before, 409)).json()["error"]["code"] == "org_unit_code_taken"
+    assert (await tree.post(f"/org-units/{clash.json()['id']}/dissolve", {})).status_code == 200
+    r = await tree.post("/org-unit-merges", {"merged_ids": [tree.ids["16"]], "successor_id": tree.ids["15"],
+                                             "effective_on": "2025-10-01"})
+    assert r.status_code == 201, r.text
+    moved = (await tree.get(f"/org-units/{commune.json()['id']}")).json()
+    assert (moved["path"], moved["parent_id"]) == ("VN.15.03100", tree.ids["15"])
+    assert model in {m["id"] for m in (await tree.get("/models", unit_id=tree.ids["15"])).json()}
+    assert (await tree.get(f"/models/{model}")).json()["owner_org_path"] == "VN.16.03100"
+    twin = await tree.post("/org-units", {"code": "03100", "name": "Xã trùng mã", "kind": "commune",
+                                          "parent_id": tree.ids["15"]})
+    assert twin.status_code == 409
