@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -14,6 +15,7 @@ import pytest
 
 from services.registry.service import DEFINITION
 from shared.auth.principal import Role
+from shared.i18n import VN_TZ
 from tests.conftest import auth
 from tests.integration.service_host import hosted
 
@@ -312,6 +314,7 @@ async def test_a_dissolved_communes_users_get_a_clear_403(tree: Tree) -> None:
     assert _fields(await _refused(tree, r, before, 422)) == {"successor_id": "org_unit_successor_is_itself"}
     r = await tree.post(f"/org-units/{nghia_do}/dissolve", {"successor_id": tree.ids["02947"], "reason": "Giải thể"})
     assert r.status_code == 200, r.text
+    assert r.json()["effective_on"] == datetime.now(VN_TZ).date().isoformat()
     [(subject, body)] = await tree.published("org_unit_dissolved")
     assert subject == "dvk.registry.org_unit_dissolved.VN.15.02953._" and body["successor_id"] == tree.ids["02947"]
     bao_ha = tree.ids["02989"]
