@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -14,6 +15,7 @@ import pytest
 
 from services.registry.service import DEFINITION
 from shared.auth.principal import Role
+from shared.i18n import VN_TZ
 from tests.conftest import auth
 from tests.integration.service_host import hosted
 
@@ -312,6 +314,7 @@ async def test_a_dissolved_communes_users_get_a_clear_403(tree: Tree) -> None:
     assert _fields(await _refused(tree, r, before, 422)) == {"successor_id": "org_unit_successor_is_itself"}
     r = await tree.post(f"/org-units/{nghia_do}/dissolve", {"successor_id": tree.ids["02947"], "reason": "Giải thể"})
     assert r.status_code == 200, r.text
+    assert r.json()["effective_on"] == datetime.now(VN_TZ).date().isoformat()
     [(subject, body)] = await tree.published("org_unit_dissolved")
     assert subject == "dvk.registry.org_unit_dissolved.VN.15.02953._" and body["successor_id"] == tree.ids["02947"]
     bao_ha = tree.ids["02989"]
@@ -330,3 +333,27 @@ async def test_a_dissolved_communes_users_get_a_clear_403(tree: Tree) -> None:
     reused = await tree.post("/org-units", {"code": "02989", "name": "Xã Bảo Hà mới", "kind": "commune",
                                             "parent_id": tree.ids["15"]})
     assert reused.status_code == 201, reused.text
+
+
+async def test_merging_provinces_brings_their_communes_under_the_successor_unless_codes_clash(tree: Tree) -> None:
+    commune = await tree.post("/org-units", {"code": "03100", "name": "Xã Lâm Thượng", "kind": "commune",
+                                             "parent_id": tree.ids["16"], "effective_on": "2025-07-01"})
+    tree.ids["03100"] = commune.json()["id"]
+    model = await tree.model("03100", "Mô hình của Xã Lâm Thượng")
+    clash = await tree.post("/org-units", {"code": "02953", "name": "Xã trùng mã", "kind": "commune",
+                                           "parent_id": tree.ids["16"], "effective_on": "2025-07-01"})
+    before = await tree.events()
+    r = await tree.post("/org-unit-merges", {"merged_ids": [tree.ids["16"]], "successor_id": tree.ids["15"],
+                                             "effective_on": "2025-10-01"})
+    assert (await _refused(tree, r, before, 409)).json()["error"]["code"] == "org_unit_code_taken"
+    assert (await tree.post(f"/org-units/{clash.json()['id']}/dissolve", {})).status_code == 200
+    r = await tree.post("/org-unit-merges", {"merged_ids": [tree.ids["16"]], "successor_id": tree.ids["15"],
+                                             "effective_on": "2025-10-01"})
+    assert r.status_code == 201, r.text
+    moved = (await tree.get(f"/org-units/{commune.json()['id']}")).json()
+    assert (moved["path"], moved["parent_id"]) == ("VN.15.03100", tree.ids["15"])
+    assert model in {m["id"] for m in (await tree.get("/models", unit_id=tree.ids["15"])).json()}
+    assert (await tree.get(f"/models/{model}")).json()["owner_org_path"] == "VN.16.03100"
+    twin = await tree.post("/org-units", {"code": "03100", "name": "Xã trùng mã", "kind": "commune",
+                                          "parent_id": tree.ids["15"]})
+    assert twin.status_code == 409
