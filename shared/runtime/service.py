@@ -177,9 +177,11 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            # Bounded: on Python 3.11 a cancel racing a finishing `wait_for` can be swallowed.
+            _, stuck = await asyncio.wait(tasks, timeout=10)
+            for task in stuck:
+                log.warning("background task %s did not stop within 10 s; abandoned", task.get_name())
         if broker is not None:
             with contextlib.suppress(Exception):
                 await broker.stop()
