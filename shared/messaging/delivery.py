@@ -26,7 +26,7 @@ from shared.observability.metrics import (
     DEAD_LETTERS_OPEN,
 )
 from shared.projections.base import Projections
-from shared.projections.inbound import record_inbound
+from shared.projections.inbound import inbound_event, record_inbound
 from shared.subjects import SubjectError, parse_subject
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,10 @@ class Subscription:
     filter_subject: str
     handler: EventHandler
     description: str = ""
+
+
+class _AppliedConcurrently(Exception):
+    """Another copy of the same consumer applied this event while this one was: undo this one."""
 
 
 class Action(Enum):
@@ -135,23 +139,37 @@ class DeliveryProcessor:
 
     async def apply(self, sub: Subscription, cloud_event: CloudEvent, event: IntegrationEvent,
                     conn_hook: Callable[[asyncpg.Connection], Awaitable[None]] | None = None) -> bool:
-        """Inbox row + recorded event + projections + effect in one transaction; False when this
+        """Projections + effect + recorded event + inbox row in one transaction; False when this
         consumer already applied it. The received event goes into this service's own log (once,
-        whichever of its consumers gets it first), and the projections are fed from there."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            fresh = await conn.fetchval(
-                """insert into inbox (consumer, event_id, event_type) values ($1, $2, $3)
-                   on conflict do nothing returning true""",
-                sub.consumer, cloud_event.event_id, cloud_event.type)
-            if not fresh:
-                return False
-            stored = await record_inbound(conn, cloud_event)
-            if stored is not None:
-                await self.projections.apply(conn, [stored])
-            await sub.handler(conn, cloud_event, event)
-            if conn_hook is not None:
-                await conn_hook(conn)
-            return True
+        whichever of its consumers gets it first), and the projections are fed that stored event.
+
+        The order is what keeps the log's order true (docs/architecture.md, "the log"): a transaction
+        gets its id at its first write, so every read an effect depends on (e.g. "is the parent unit
+        known?") happens before anything is written; the inbox row, the last write, still decides a
+        race between two copies of the same consumer (the loser's whole transaction rolls back)."""
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                done, recorded, now = await conn.fetchrow(
+                    """select exists(select 1 from inbox where consumer = $1 and event_id = $2),
+                              exists(select 1 from events where event_id = $2), now()""",
+                    sub.consumer, cloud_event.event_id)
+                if done:
+                    return False
+                if not recorded:
+                    await self.projections.apply(conn, [inbound_event(cloud_event, recorded_at=now)])
+                await sub.handler(conn, cloud_event, event)
+                if conn_hook is not None:
+                    await conn_hook(conn)
+                if not recorded:
+                    await record_inbound(conn, cloud_event)
+                if not await conn.fetchval(
+                        """insert into inbox (consumer, event_id, event_type) values ($1, $2, $3)
+                           on conflict do nothing returning true""",
+                        sub.consumer, cloud_event.event_id, cloud_event.type):
+                    raise _AppliedConcurrently
+                return True
+        except _AppliedConcurrently:
+            return False
 
     async def _dead_letter(self, sub: Subscription, delivery: Delivery, event_id: str | None, reason: str,
                            error: str) -> Decision:

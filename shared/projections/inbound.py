@@ -21,10 +21,19 @@ from shared.store.event_store import StoredEvent
 INBOUND_STREAM_TYPE = "inbound"
 
 
+def _metadata(ce: CloudEvent) -> dict[str, Any]:
+    return {"source": ce.source, "subject": ce.subject, "time": ce.time.isoformat(), "extensions": ce.extensions}
+
+
+def inbound_event(ce: CloudEvent, recorded_at: datetime) -> StoredEvent:
+    """The event as `record_inbound` will store it (its `recorded_at` is the transaction's `now()`), for
+    the projections that run before it is written; its position is not known yet and not used."""
+    return StoredEvent(0, ce.event_id, f"inbound-{ce.id}", 1, ce.type, ce.data, _metadata(ce), recorded_at)
+
+
 async def record_inbound(conn: asyncpg.Connection, ce: CloudEvent) -> StoredEvent | None:
     """Store the received event; None when this service had recorded it already."""
-    metadata: dict[str, Any] = {"source": ce.source, "subject": ce.subject, "time": ce.time.isoformat(),
-                                "extensions": ce.extensions}
+    metadata = _metadata(ce)
     row = await conn.fetchrow(
         """insert into events (event_id, stream_id, stream_type, version, event_type, payload, metadata)
            values ($1, $2, $3, 1, $4, $5::jsonb, $6::jsonb)

@@ -198,6 +198,17 @@ async def build_missing(pool: asyncpg.Pool, projections: Projections) -> list[st
         if t.status is None:
             projection = projections.get(t.name)
             assert projection is not None
-            await rebuild(pool, projection)
-            built.append(t.name)
+            try:
+                await rebuild(pool, projection)
+                built.append(t.name)
+            except RebuildBusy:
+                await _until_live(pool, projection.name)  # another copy of the service is building it
     return built
+
+
+async def _until_live(pool: asyncpg.Pool, name: str, within: float = 600.0) -> None:
+    deadline = time.monotonic() + within
+    while await pool.fetchval("select status from projection_tracking where name = $1", name) != "live":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"projection {name} was not built by another copy within {within:.0f} s")
+        await asyncio.sleep(0.5)

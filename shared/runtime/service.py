@@ -186,9 +186,11 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, STOP_SECONDS)
+        if tasks:
+            # Bounded: on Python 3.11 a cancel racing a finishing `wait_for` can be swallowed.
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+            for task in stuck:
+                log.warning("background task %s did not stop within %.0f s; abandoned", task.get_name(), STOP_SECONDS)
         if broker is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(broker.stop(), STOP_SECONDS)
