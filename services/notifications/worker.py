@@ -34,6 +34,7 @@ import httpx
 from services.notifications.webhooks import RetryPolicy, is_success, signed_headers
 from shared.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_PENDING
 from shared.runtime.service import ServiceRuntime
+from shared.runtime.tasks import raise_if_cancelling
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class WebhookWorker:
                     try:
                         handled = await self.run_once(client)
                     except Exception:  # a dead worker would silently stop every webhook: log, go on
+                        raise_if_cancelling()
                         log.exception("webhook worker cycle failed; retrying")
                         handled = 0
                     if handled < self.batch_size:
@@ -153,6 +155,7 @@ class WebhookWorker:
             except asyncio.CancelledError:
                 raise
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                raise_if_cancelling()
                 log.warning("webhook listener lost its connection; polling until it is back")
                 await asyncio.sleep(self.poll_seconds * 4)
 

@@ -24,6 +24,7 @@ import asyncpg
 from nats.js import JetStreamContext
 
 from shared.observability.metrics import OUTBOX_LAG_SECONDS, OUTBOX_PENDING, OUTBOX_PUBLISHED, RELAY_ACTIVE
+from shared.runtime.tasks import raise_if_cancelling
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                raise_if_cancelling()
                 log.exception("outbox relay for %s stopped; restarting", self.service)
                 await asyncio.sleep(self.poll_seconds)
 
