@@ -8,7 +8,10 @@ of the platform's. Both are subclasses of the builtin, which is what is caught h
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import nats
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from shared.envelope import CloudEvent
@@ -41,3 +44,9 @@ async def _batch(sub: JetStreamContext.PullSubscription, wait: float) -> list[tu
         await m.ack()
         out.append((m.subject, CloudEvent.from_nats(m.headers or {}, m.data)))
     return out
+
+
+async def connect(url: str, **options: Any) -> NatsClient:
+    """A first connection bounded in time: nats-py's own retries can otherwise wait for minutes."""
+    client: NatsClient = await asyncio.wait_for(nats.connect(url, connect_timeout=5, **options), 30)
+    return client

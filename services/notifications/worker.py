@@ -86,8 +86,9 @@ class WebhookWorker:
                         log.exception("webhook worker cycle failed; retrying")
                         handled = 0
                     if handled < self.batch_size:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                        with contextlib.suppress(TimeoutError):  # not wait_for: in 3.11 it can swallow a cancel
+                            async with asyncio.timeout(self.poll_seconds):
+                                await self._wake.wait()
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

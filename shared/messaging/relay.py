@@ -70,8 +70,9 @@ class OutboxRelay:
                 published = await self.publish_batch(conn)
                 if published < self.batch_size:
                     self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                    with contextlib.suppress(TimeoutError):  # not wait_for: in 3.11 it can swallow a cancel
+                        async with asyncio.timeout(self.poll_seconds):
+                            await self._wake.wait()
         finally:
             self.active = False
             RELAY_ACTIVE.labels(self.service).set(0)

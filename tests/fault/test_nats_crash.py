@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-import nats
 from faststream.nats import NatsBroker
 
 from shared.auth.principal import Principal, Role
@@ -23,6 +22,7 @@ from shared.runtime.nats import EmbeddedNats
 from shared.runtime.postgres import free_port
 from shared.store.event_store import EventStore
 from shared.subjects import service_filter
+from tests import jetstream
 from tests.events import model_registered
 from tests.integration.polling import eventually
 
@@ -49,7 +49,7 @@ async def test_nats_killed_mid_load_loses_nothing_and_applies_nothing_twice(plat
 async def _run_load_through_a_crash(server: EmbeddedNats, platform_db: str) -> None:
     pool = await asyncpg.create_pool(platform_db)
     await pool.execute("create table effects (event_id uuid)")
-    nc = await nats.connect(server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    nc = await jetstream.connect(server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
     js = nc.jetstream()
     await ensure_streams(js)
 
@@ -83,12 +83,16 @@ async def _run_load_through_a_crash(server: EmbeddedNats, platform_db: str) -> N
 
         await eventually(all_published, within=30)
         await eventually(all_applied, within=30)
-        await asyncio.sleep(0.5)
+
+        async def all_settled() -> bool:  # every delivery acked: no wrongful second effect still on its way
+            info = await js.consumer_info(stream_of("registry"), "fault__model_registered")
+            return info.num_ack_pending == 0 and info.num_pending == 0
+        await eventually(all_settled, within=30)
     finally:
         relay_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await relay_task
-        await broker.stop()
+        await asyncio.wait_for(broker.stop(), 10)
         await nc.close()
     rows = await pool.fetch("select event_id::text as id, count(*) as n from effects group by event_id")
     assert sorted(r["id"] for r in rows) == sorted(accepted)

@@ -19,6 +19,7 @@ from services.notifications.domain import WebhookEndpointDisabled, WebhookEndpoi
 from services.notifications.service import DEFINITION
 from services.notifications.webhooks import fingerprint, new_secret
 from shared.store.migrations import migrate
+from tests.integration.polling import eventually
 
 TYPE = "vn.dvk.registry.model_registered.v1"
 
@@ -53,6 +54,18 @@ async def _disable(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> int:
     return await projections.cancel_deliveries(conn, endpoint_id)
 
 
+async def _waits_on_a_lock(dsn: str, waiter: asyncpg.Connection) -> bool:
+    """Whether `waiter`'s statement is blocked on a lock, as PostgreSQL reports it (asked from a connection
+    of its own: inside a transaction the activity view is a snapshot)."""
+    observer = await asyncpg.connect(dsn)
+    try:
+        state = await observer.fetchval("select wait_event_type from pg_stat_activity where pid = $1",
+                                        waiter.get_server_pid())
+    finally:
+        await observer.close()
+    return bool(state == "Lock")
+
+
 async def test_disable_first_then_the_consumer_queues_nothing(dsn: str) -> None:
     admin, consumer = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
     try:
@@ -62,7 +75,7 @@ async def test_disable_first_then_the_consumer_queues_nothing(dsn: str) -> None:
         await _disable(admin, endpoint_id)
         await queueing.start()
         queued = asyncio.create_task(_enqueue(consumer))
-        await asyncio.sleep(0.3)
+        await eventually(lambda: _waits_on_a_lock(dsn, consumer), within=10)
         assert not queued.done(), "the consumer must wait for the disable to settle"
         await disabling.commit()
         assert await asyncio.wait_for(queued, 5) == 0
@@ -82,7 +95,7 @@ async def test_consumer_first_then_the_disable_cancels_what_it_queued(dsn: str) 
         assert await _enqueue(consumer) == 1
         await disabling.start()
         cancelled = asyncio.create_task(_disable(admin, endpoint_id))
-        await asyncio.sleep(0.3)
+        await eventually(lambda: _waits_on_a_lock(dsn, admin), within=10)
         assert not cancelled.done(), "the disable must wait for the consumer's commit"
         await queueing.commit()
         assert await asyncio.wait_for(cancelled, 5) == 1

@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
-import nats
 from faststream.nats import NatsBroker
 
 from shared.auth.principal import Principal, Role
@@ -21,6 +20,7 @@ from shared.messaging.subscriber import attach
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.store.event_store import EventStore
 from shared.subjects import service_filter
+from tests import jetstream
 from tests.conftest import ROOT
 from tests.events import model_registered, publish
 from tests.integration.polling import eventually
@@ -51,7 +51,7 @@ async def _effects_table(dsn: str) -> None:
 
 async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(platform_db: str,
                                                                              isolated_nats) -> None:
-    nc = await nats.connect(isolated_nats.url)
+    nc = await jetstream.connect(isolated_nats.url)
     js = nc.jetstream()
     await ensure_streams(js)
     await _effects_table(platform_db)
@@ -86,12 +86,16 @@ async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(pla
 
         await eventually(all_published, within=15)
         await eventually(all_applied, within=15)
-        await asyncio.sleep(0.3)  # room for a wrongful second effect to show up
+
+        async def all_settled() -> bool:  # every delivery acked: no wrongful second effect still on its way
+            info = await js.consumer_info(stream_of("registry"), "test__model_registered")
+            return info.num_ack_pending == 0 and info.num_pending == 0
+        await eventually(all_settled, within=15)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await broker.stop()
+        await asyncio.wait_for(broker.stop(), 10)
     # The republished first row was dropped by JetStream's duplicate window...
     assert (await js.stream_info(stream_of("registry"))).state.messages == 3
     # ...and every event had its effect exactly once.
@@ -103,18 +107,17 @@ async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(pla
 
 
 async def test_one_relay_at_a_time_holds_the_lock(platform_db: str, isolated_nats) -> None:
-    nc = await nats.connect(isolated_nats.url)
+    nc = await jetstream.connect(isolated_nats.url)
     js = nc.jetstream()
     await ensure_streams(js)
     first = OutboxRelay(platform_db, js, "registry", poll_seconds=0.1)
     second = OutboxRelay(platform_db, js, "registry", poll_seconds=0.1)
     tasks = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
-    await asyncio.sleep(0.5)
+    await eventually(lambda: first.active or second.active, within=10)
     assert [first.active, second.active].count(True) == 1
     standby = second if first.active else first
     (tasks[0] if first.active else tasks[1]).cancel()
-    await asyncio.sleep(0.6)
-    assert standby.active, "the standby takes over once the active relay's session ends"
+    await eventually(lambda: standby.active, within=10)  # the standby takes over once the active session ends
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -123,7 +126,7 @@ async def test_one_relay_at_a_time_holds_the_lock(platform_db: str, isolated_nat
 
 async def test_same_event_delivered_twice_past_the_duplicate_window_is_applied_once(
         platform_db: str, isolated_nats) -> None:
-    nc = await nats.connect(isolated_nats.url)
+    nc = await jetstream.connect(isolated_nats.url)
     js = nc.jetstream()
     await ensure_streams(js)
     await _effects_table(platform_db)
@@ -146,7 +149,7 @@ async def test_same_event_delivered_twice_past_the_duplicate_window_is_applied_o
         return info.num_ack_pending == 0 and info.delivered.stream_seq == 2
 
     await eventually(both_seen, within=15)
-    await broker.stop()
+    await asyncio.wait_for(broker.stop(), 10)
     assert await pool.fetchval("select count(*) from effects") == 1
     assert await pool.fetchval("select count(*) from inbox where event_id = $1", ce.event_id) == 1
     await pool.close()
