@@ -1,10 +1,12 @@
 """Running one command: one transaction holding its events, outbox rows, projections and its
 idempotency key — so a command is either wholly accepted or leaves no trace.
 
-A handler is a plain async function `handler(command, tx) -> result`. It loads aggregates, lets
-them decide, saves their new events (which `tx.save` hands to the service's projections, in this
-same transaction), and publishes public contracts through `tx.publish`. The executor owns the transaction, the retry
-on a lost race (for commands that allow it), the idempotency key and the metrics.
+A handler is a plain async function `handler(command, tx) -> result`, registered for its command's
+class in the service's `CommandHandlers` (`@HANDLERS.handles(RegisterModel)`). It loads aggregates,
+lets them decide, saves their new events (which `tx.save` hands to the service's projections, in
+this same transaction), and publishes public contracts through `tx.publish`. The executor owns the
+transaction, the retry on a lost race (for commands that allow it), the idempotency key and the
+metrics; a route only hands it the command (`shared/http/commands.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -35,6 +37,7 @@ from shared.store.outbox import enqueue, to_cloud_event
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R", bound=BaseModel)
+C = TypeVar("C", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,50 @@ class Transaction:
         return event_id
 
 
+Handler = Callable[[C, "Transaction"], Awaitable[BaseModel]]
+
+
+@dataclass(frozen=True)
+class Registration:
+    handler: Callable[[Any, Transaction], Awaitable[BaseModel]]
+    success_status: int
+    retries_on_conflict: int
+    """How often a command that lost a race on a stream version is decided again on fresh state."""
+
+
+class CommandHandlers:
+    """Which function handles which command class: the one table every route dispatches through.
+
+    A command is known by its class (its name, in metrics and idempotency records, is the class's
+    name), so no route or test spells a command as a string, and a command without a handler is an
+    error at start, not at the first request.
+    """
+
+    def __init__(self) -> None:
+        self._table: dict[type[BaseModel], Registration] = {}
+
+    def handles(self, command: type[C], *, status: int = 201,
+                retries_on_conflict: int = 0) -> Callable[[Handler[C]], Handler[C]]:
+        def register(handler: Handler[C]) -> Handler[C]:
+            if command in self._table:
+                raise ValueError(f"{command.__name__} already has a handler")
+            self._table[command] = Registration(handler, status, retries_on_conflict)
+            return handler
+        return register
+
+    def registration(self, command: type[BaseModel]) -> Registration:
+        try:
+            return self._table[command]
+        except KeyError:
+            raise LookupError(f"no handler registered for {command.__name__}") from None
+
+    def __iter__(self) -> Iterator[type[BaseModel]]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
 @dataclass(frozen=True)
 class CommandOutcome:
     status: int
@@ -112,12 +159,26 @@ def request_hash(payload: Any) -> str:
 
 class CommandExecutor:
     def __init__(self, pool: asyncpg.Pool, store: EventStore, service: str, instance: str,
-                 projections: Projections | None = None) -> None:
+                 projections: Projections | None = None, handlers: CommandHandlers | None = None) -> None:
         self.pool = pool
         self.store = store
         self.service = service
         self.instance = instance
         self.projections = projections or Projections()
+        self.handlers = handlers or CommandHandlers()
+
+    async def dispatch(self, command: BaseModel, principal: Principal, correlation_id: str,
+                       idempotency_key: str | None = None) -> CommandOutcome:
+        """Run `command` through the handler registered for its class."""
+        registration = self.handlers.registration(type(command))
+        ctx = self.context(type(command).__name__, principal, correlation_id)
+
+        async def handle(tx: Transaction) -> BaseModel:
+            return await registration.handler(command, tx)
+        return await self.execute(ctx, handle, idempotency_key=idempotency_key,
+                                  payload=command.model_dump(mode="json"),
+                                  success_status=registration.success_status,
+                                  retries_on_conflict=registration.retries_on_conflict)
 
     def context(self, command: str, principal: Principal, correlation_id: str) -> CommandContext:
         return CommandContext(self.service, self.instance, command, principal, correlation_id,

@@ -39,6 +39,8 @@ _MESSAGES: dict[str, Text] = {
     "idempotency_key_reused": Text("Khóa Idempotency-Key đã dùng cho một yêu cầu khác.",
                                    "This Idempotency-Key was already used for a different request."),
     "not_found": Text("Không tìm thấy.", "Not found."),
+    "payload_too_large": Text("Nội dung yêu cầu quá lớn (tối đa {limit} byte).",
+                              "The request body is too large (at most {limit} bytes)."),
     "dead_letter_not_replayable": Text("Không thể phát lại thư lỗi này: {reason}",
                                        "This dead letter cannot be replayed: {reason}"),
     "service_unavailable": Text("Cơ sở dữ liệu tạm thời không sẵn sàng. Vui lòng gửi lại yêu cầu với cùng "

@@ -13,8 +13,6 @@ register_messages({
                                 "Unit code {code} is already used under the same parent."),
     "org_unit_root_scope": Text("Chỉ quản trị viên có phạm vi {path} mới tạo được đơn vị gốc này.",
                                 "Only an administrator scoped to {path} may create this root unit."),
-    "field.org_unit_unknown": Text("Không có đơn vị này trong hệ thống.", "No such org unit."),
-    "org_unit_unknown": Text("Không có đơn vị này trong hệ thống.", "No such org unit."),
     "org_unit_ended": _ENDED,
     "field.org_unit_ended": _ENDED,
     "org_unit_has_units": Text(

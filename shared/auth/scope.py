@@ -8,16 +8,20 @@ told so plainly instead of silently seeing nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 import asyncpg
 
 from shared import hierarchy
 from shared.auth.principal import Principal
-from shared.http.errors import ApiError
+from shared.hierarchy import OrgUnitView
+from shared.http.errors import ApiError, invalid_field
 from shared.i18n import Text, register_messages
 
 register_messages({
+    "field.org_unit_unknown": Text("Không có đơn vị này trong hệ thống.", "No such org unit."),
+    "org_unit_unknown": Text("Không có đơn vị này trong hệ thống.", "No such org unit."),
     "scope_unit_unknown": Text("Đơn vị trong phạm vi tài khoản ({scope}) không có trong cây tổ chức.",
                                "The unit your account is scoped to ({scope}) is not in the organisation tree."),
     "scope_unit_ended": Text("Đơn vị {unit} của tài khoản đã kết thúc hoạt động từ ngày {ended_on}{successor_vi}; "
@@ -63,3 +67,45 @@ async def ensure_covers(db: asyncpg.Connection | asyncpg.Pool, principal: Princi
         view = await hierarchy.unit(db, org_unit_id)
         raise ApiError(403, "forbidden_scope", org_path=view.path if view else str(org_unit_id),
                        scope=principal.org_scope)
+
+
+async def query_root(db: asyncpg.Connection | asyncpg.Pool, principal: Principal, unit_id: UUID | None = None,
+                     under: str | None = None, on: date | None = None) -> UUID | None:
+    """The unit a list is about — by id, by path, or the caller's own scope — refused outside the scope.
+
+    403 (`forbidden_scope`) for a unit outside it, `scope_unit_ended` for a user of an ended unit;
+    None when there is nothing to list: no unit ever stood at that path or id, or the caller's own
+    unit is not in this instance's tree yet (a new instance before its root is registered).
+    """
+    try:
+        scope = await resolve_scope(db, principal)
+    except ApiError as exc:
+        if exc.code == "scope_unit_unknown":
+            return None
+        raise
+    if unit_id is not None:
+        if await hierarchy.unit(db, unit_id, on) is None:
+            return None
+        root = unit_id
+    elif under is not None:
+        view = await hierarchy.unit_by_path(db, under, on)
+        if view is None:
+            return None
+        root = view.id
+    else:
+        return scope.unit_id
+    if not await covers(db, principal, root):
+        view = await hierarchy.unit(db, root)
+        raise ApiError(403, "forbidden_scope", org_path=view.path if view else str(root), scope=scope.path)
+    return root
+
+
+async def unit_in_scope(db: asyncpg.Connection | asyncpg.Pool, principal: Principal, org_path: str,
+                        field: str = "org_path") -> OrgUnitView:
+    """The unit standing at `org_path` today, for a command that names one: 422 on `field` if none
+    stands there, 403 if it is outside the caller's scope."""
+    view = await hierarchy.unit_by_path(db, org_path)
+    if view is None or view.ended:
+        raise invalid_field(field, "org_unit_unknown", org_path=org_path)
+    await ensure_covers(db, principal, view.id)
+    return view

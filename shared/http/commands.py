@@ -1,19 +1,20 @@
-"""The few lines every command route shares: context, idempotency key, execution, response."""
+"""What every command route shares: the idempotency key, dispatch by the command's class, the response."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from shared.auth.principal import Principal
-from shared.commands import CommandExecutor, Transaction
+from shared.commands import CommandExecutor
 from shared.observability.logging import correlation_id
 from shared.subjects import ORG_PATH_PATTERN
+
+C = TypeVar("C", bound=BaseModel)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -22,22 +23,22 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def run_command(
-    executor: CommandExecutor,
-    command: str,
-    principal: Principal,
-    handler: Callable[[Transaction], Awaitable[BaseModel]],
-    *,
-    payload: Any,
-    idempotency_key: str | None,
-    success_status: int = 201,
-    retries_on_conflict: int = 0,
-) -> JSONResponse:
-    ctx = executor.context(command, principal, correlation_id.get() or str(uuid.uuid4()))
-    outcome = await executor.execute(ctx, handler, idempotency_key=idempotency_key, payload=payload,
-                                     success_status=success_status, retries_on_conflict=retries_on_conflict)
+async def run_command(executor: CommandExecutor, command: BaseModel, principal: Principal,
+                      idempotency_key: str | None) -> JSONResponse:
+    """The whole of a command route: the handler registered for the command's class decides it."""
+    outcome = await executor.dispatch(command, principal, correlation_id.get() or str(uuid.uuid4()),
+                                      idempotency_key)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
+
+def targeted(command: type[C], body: BaseModel, **target: Any) -> C:
+    """The command a route decides from its body and the entity its path names (`/org-units/{id}/move`).
+
+    The body's class carries what the caller writes; the command's class (a subclass with the target
+    fields) is the whole intent, so the handler, the idempotency record and the metrics see one object.
+    """
+    return command.model_validate(body.model_dump() | target)
 
 
 YearFilter = Annotated[int | None, Query(ge=2000, le=2100, description="Năm — the year, e.g. 2025")]

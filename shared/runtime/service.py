@@ -29,13 +29,14 @@ from pydantic import BaseModel
 
 from shared.auth.dependencies import require
 from shared.auth.principal import Principal, Role
-from shared.commands import CommandExecutor
+from shared.commands import CommandExecutor, CommandHandlers
 from shared.config import PlatformSettings, ServiceSettings
 from shared.contracts import IntegrationEvent
 from shared.domain.events import EventTypes
 from shared.hierarchy import HIERARCHY_MIGRATIONS
-from shared.http.errors import ApiError, install_error_handlers
+from shared.http.errors import MAX_BODY_BYTES, ApiError, install_error_handlers
 from shared.http.middleware import ObservabilityMiddleware
+from shared.http.openapi import install_openapi
 from shared.i18n import Text, register_messages
 from shared.messaging.asyncapi import asyncapi_document
 from shared.messaging.dead_letters import (
@@ -94,6 +95,8 @@ class ServiceDefinition:
     migrations: Path
     event_types: EventTypes
     routers: list[APIRouter]
+    commands: CommandHandlers = field(default_factory=CommandHandlers)
+    """Every command the service accepts, by class, with its handler (shared/commands.py)."""
     streams: list[StreamDecl] = field(default_factory=list)
     """The JetStream streams this service publishes into, as data (shared/messaging/topology.py)."""
     publishes: list[type[IntegrationEvent]] = field(default_factory=list)
@@ -129,7 +132,8 @@ def build_app(definition: ServiceDefinition, platform: PlatformSettings | None =
             yield
             app.state.runtime = None
 
-    app = FastAPI(title=definition.title, description=definition.description, version=VERSION, lifespan=lifespan)
+    app = FastAPI(title=definition.title, description=definition.description, version=VERSION, lifespan=lifespan,
+                  max_body_size=MAX_BODY_BYTES)
     app.state.platform = platform
     app.state.runtime = None
     app.add_middleware(ObservabilityMiddleware, service=definition.name)
@@ -137,6 +141,7 @@ def build_app(definition: ServiceDefinition, platform: PlatformSettings | None =
     for router in definition.routers:
         app.include_router(router)
     app.include_router(_operations_router(definition))
+    install_openapi(app)
     return app
 
 
@@ -169,7 +174,7 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
         runtime = ServiceRuntime(
             name=definition.name, platform=platform, settings=settings, pool=pool,
             executor=CommandExecutor(pool, EventStore(definition.event_types), definition.name, platform.instance,
-                                     projections),
+                                     projections, definition.commands),
             nc=nc, js=js, processor=processor, relay=relay)
         if definition.subscriptions:
             # FastStream's per-message lines go through the platform's JSON logging, at DEBUG: the

@@ -1,0 +1,118 @@
+"""The OpenAPI document tells integrators the truth about refusals: the platform's one error body and,
+for each operation, the statuses it can answer.
+
+FastAPI documents only a 422 in its own shape. The statuses here are derived from what an operation
+is — whether it needs a token, names an entity in its path, takes a body, decides a command — by the
+same rules the error handlers (`shared/http/errors.py`) and the edge apply, so the document cannot
+drift from a hand-kept list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+
+from shared.auth.dependencies import current_principal
+
+
+class Message(BaseModel):
+    vi: str = Field(description="Tiếng Việt")
+    en: str = Field(description="English")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Trường bị từ chối, dạng `a.b.0` — the refused field, as a dotted path")
+    code: str
+    message: Message
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Mã lỗi ổn định — a stable code to branch on, e.g. `forbidden_scope`")
+    message: Message
+    fields: list[FieldError] | None = Field(default=None, description="Only for `validation_failed`")
+
+
+class ErrorBody(BaseModel):
+    """Mọi lời từ chối có cùng một dạng — every refusal has this one shape."""
+
+    error: ErrorDetail
+
+
+DESCRIPTIONS = {
+    401: "Chưa đăng nhập hoặc token không hợp lệ — no valid bearer token",
+    403: "Không có vai trò hoặc ngoài phạm vi đơn vị — the role or the unit scope does not allow it",
+    404: "Không tìm thấy (hoặc ngoài phạm vi) — not found, or not within the caller's scope",
+    409: "Xung đột: trạng thái không cho phép, hoặc tranh chấp đồng thời — refused by the current state "
+         "(e.g. quota reached, code taken) or lost a concurrent race; retry with the same Idempotency-Key",
+    413: "Nội dung yêu cầu quá lớn — the request body exceeds the limit",
+    422: "Dữ liệu không hợp lệ, kèm lỗi từng trường — invalid input, with field-level messages",
+    503: "Cơ sở dữ liệu tạm thời không sẵn sàng — the database is unavailable; retry after Retry-After",
+}
+
+
+def _needs_token(dependant: Dependant) -> bool:
+    return any(d.call is current_principal or _needs_token(d) for d in dependant.dependencies)
+
+
+def _takes_input(dependant: Dependant) -> bool:
+    return bool(dependant.query_params or dependant.path_params or dependant.header_params
+                or dependant.body_params) or any(_takes_input(d) for d in dependant.dependencies)
+
+
+def error_statuses(route: APIRoute) -> list[int]:
+    """The refusals an operation can answer, from what it is."""
+    statuses = []
+    if _needs_token(route.dependant):
+        statuses += [401, 403]
+    if route.dependant.path_params:
+        statuses.append(404)
+    writes = bool((route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"})
+    if writes:
+        statuses.append(409)
+    if route.body_field is not None:
+        statuses.append(413)
+    if _takes_input(route.dependant):
+        statuses.append(422)
+    if writes or _needs_token(route.dependant):
+        statuses.append(503)
+    return sorted(statuses)
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Replace each operation's error responses by the platform's own, once, when first asked."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        for name, model in (("ErrorBody", ErrorBody),):
+            definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(definition.pop("$defs", {}))
+            components[name] = definition
+        ref = {"$ref": "#/components/schemas/ErrorBody"}
+        for route in app.routes:
+            if not isinstance(route, APIRoute) or not route.include_in_schema:
+                continue
+            path = schema["paths"].get(route.path_format, {})
+            for method in route.methods or ():
+                operation = path.get(method.lower())
+                if operation is None:
+                    continue
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)
+                for status in error_statuses(route):
+                    responses[str(status)] = {"description": DESCRIPTIONS[status],
+                                              "content": {"application/json": {"schema": ref}}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
