@@ -15,6 +15,7 @@ from shared.auth.tokens import issue_token
 from shared.runtime.nats import EmbeddedNats
 from shared.runtime.postgres import EmbeddedPostgres, free_port
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate
+from shared.store.wakeups import OUTBOX_WAKEUP
 
 TEST_SECRET = "test-secret-" + "x" * 32
 os.environ.setdefault("DVK_JWT_SECRET", TEST_SECRET)
@@ -56,10 +57,12 @@ def database(postgres: EmbeddedPostgres) -> str:
 
 @pytest.fixture
 async def platform_db(database: str) -> AsyncIterator[str]:
-    """A fresh database with the platform tables (events, outbox, inbox, ...) migrated."""
+    """A fresh database with the platform tables (events, outbox, inbox, ...) migrated, and the
+    outbox's wake-up installed as a service's start installs it."""
     conn = await asyncpg.connect(database)
     try:
         await migrate(conn, [("platform", PLATFORM_MIGRATIONS)])
+        await OUTBOX_WAKEUP.install(conn)
     finally:
         await conn.close()
     yield database

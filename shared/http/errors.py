@@ -24,8 +24,7 @@ from shared.store.event_store import ConcurrencyError
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
-"""The largest request body any route reads: a command is a few kilobytes; more is refused (413)
-from its Content-Length, before the body is read."""
+"""The largest request body any route reads (shared/http/body_limit.py)."""
 
 
 @dataclass
@@ -105,8 +104,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 413:
-            return JSONResponse(error_body("payload_too_large", limit=MAX_BODY_BYTES), status_code=413)
         code = "not_found" if exc.status_code == 404 else "validation_failed"
         return JSONResponse(error_body(code), status_code=exc.status_code)
 

@@ -1,10 +1,10 @@
 """The OpenAPI document tells integrators the truth about refusals: the platform's one error body and,
 for each operation, the statuses it can answer.
 
-FastAPI documents only a 422 in its own shape. The statuses here are derived from what an operation
-is — whether it needs a token, names an entity in its path, takes a body, decides a command — by the
-same rules the error handlers (`shared/http/errors.py`) and the edge apply, so the document cannot
-drift from a hand-kept list.
+FastAPI documents only a 422 in its own shape. The statuses here are derived from what the document
+itself says an operation is — whether it needs a token, names an entity in its path, takes a body,
+decides a command — by the rules the error handlers (`shared/http/errors.py`) and the edge
+(`shared/http/body_limit.py`) apply, so it cannot drift from a hand-kept list.
 """
 
 from __future__ import annotations
@@ -12,12 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-
-from shared.auth.dependencies import current_principal
 
 
 class Message(BaseModel):
@@ -55,30 +51,23 @@ DESCRIPTIONS = {
 }
 
 
-def _needs_token(dependant: Dependant) -> bool:
-    return any(d.call is current_principal or _needs_token(d) for d in dependant.dependencies)
-
-
-def _takes_input(dependant: Dependant) -> bool:
-    return bool(dependant.query_params or dependant.path_params or dependant.header_params
-                or dependant.body_params) or any(_takes_input(d) for d in dependant.dependencies)
-
-
-def error_statuses(route: APIRoute) -> list[int]:
-    """The refusals an operation can answer, from what it is."""
+def error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    """The refusals an operation can answer, read from what its own document says it is: a bearer
+    token (`security`), an entity in its path, a body, a command."""
+    parameters = operation.get("parameters", [])
     statuses = []
-    if _needs_token(route.dependant):
+    if operation.get("security"):
         statuses += [401, 403]
-    if route.dependant.path_params:
+    if any(p.get("in") == "path" for p in parameters):
         statuses.append(404)
-    writes = bool((route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"})
+    writes = method in ("post", "put", "patch", "delete")
     if writes:
         statuses.append(409)
-    if route.body_field is not None:
+    if "requestBody" in operation:
         statuses.append(413)
-    if _takes_input(route.dependant):
+    if parameters or "requestBody" in operation:
         statuses.append(422)
-    if writes or _needs_token(route.dependant):
+    if writes or operation.get("security"):
         statuses.append(503)
     return sorted(statuses)
 
@@ -99,17 +88,11 @@ def install_openapi(app: FastAPI) -> None:
             components.update(definition.pop("$defs", {}))
             components[name] = definition
         ref = {"$ref": "#/components/schemas/ErrorBody"}
-        for route in app.routes:
-            if not isinstance(route, APIRoute) or not route.include_in_schema:
-                continue
-            path = schema["paths"].get(route.path_format, {})
-            for method in route.methods or ():
-                operation = path.get(method.lower())
-                if operation is None:
-                    continue
+        for path in schema.get("paths", {}).values():
+            for method, operation in path.items():
                 responses = operation.setdefault("responses", {})
                 responses.pop("422", None)
-                for status in error_statuses(route):
+                for status in error_statuses(method, operation):
                     responses[str(status)] = {"description": DESCRIPTIONS[status],
                                               "content": {"application/json": {"schema": ref}}}
         app.openapi_schema = schema

@@ -4,7 +4,7 @@
   never hides a row.
 - One relay per database is active: it holds a session advisory lock on a dedicated connection;
   other copies wait as standbys and take over when that connection dies.
-- It wakes on NOTIFY from the outbox trigger and polls as a fallback (a lost notification, or a
+- It wakes on NOTIFY from the outbox's wake-up (`OUTBOX_WAKEUP`) and polls as a fallback (a lost notification, or a
   relay that was down when the row was written).
 - Each row is published with `Nats-Msg-Id` = event id, then marked. A crash in between publishes
   the row again on restart; JetStream's duplicate window drops it, and beyond that window the
@@ -25,6 +25,7 @@ from nats.js import JetStreamContext
 
 from shared.observability.metrics import OUTBOX_LAG_SECONDS, OUTBOX_PENDING, OUTBOX_PUBLISHED, RELAY_ACTIVE
 from shared.runtime.tasks import raise_if_cancelling
+from shared.store.wakeups import OUTBOX_WAKEUP
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class OutboxRelay:
                 await asyncio.sleep(self.poll_seconds)
             self.active = True
             RELAY_ACTIVE.labels(self.service).set(1)
-            await conn.add_listener("dvk_outbox", self._notified)
+            await OUTBOX_WAKEUP.listen(conn, self._notified)
             while True:
                 published = await self.publish_batch(conn)
                 if published < self.batch_size:

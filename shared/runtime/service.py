@@ -34,7 +34,8 @@ from shared.config import PlatformSettings, ServiceSettings
 from shared.contracts import IntegrationEvent
 from shared.domain.events import EventTypes
 from shared.hierarchy import HIERARCHY_MIGRATIONS
-from shared.http.errors import MAX_BODY_BYTES, ApiError, install_error_handlers
+from shared.http.body_limit import BodyLimitMiddleware
+from shared.http.errors import ApiError, install_error_handlers
 from shared.http.middleware import ObservabilityMiddleware
 from shared.http.openapi import install_openapi
 from shared.i18n import Text, register_messages
@@ -56,6 +57,7 @@ from shared.projections import Projection, Projections
 from shared.projections.rebuild import RebuildBusy, build_missing, rebuild, tracking
 from shared.store.event_store import EventStore
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate, pending
+from shared.store.wakeups import OUTBOX_WAKEUP, Wakeup
 
 log = logging.getLogger(__name__)
 register_messages({
@@ -104,6 +106,12 @@ class ServiceDefinition:
     background: list[Background] = field(default_factory=list)
     projections: list[Projection] = field(default_factory=list)
     """Every read model of the service, fed inline by commands and consumers (shared/projections)."""
+    wakeups: list[Wakeup] = field(default_factory=list)
+    """Hops through the database beyond the outbox's (shared/store/wakeups.py): which table's commits
+    wake which of the service's loops."""
+
+    def all_wakeups(self) -> list[Wakeup]:
+        return [OUTBOX_WAKEUP, *self.wakeups]
 
     def migration_scopes(self) -> list[tuple[str, Path]]:
         return [("platform", PLATFORM_MIGRATIONS), ("hierarchy", HIERARCHY_MIGRATIONS), (self.name, self.migrations)]
@@ -132,10 +140,10 @@ def build_app(definition: ServiceDefinition, platform: PlatformSettings | None =
             yield
             app.state.runtime = None
 
-    app = FastAPI(title=definition.title, description=definition.description, version=VERSION, lifespan=lifespan,
-                  max_body_size=MAX_BODY_BYTES)
+    app = FastAPI(title=definition.title, description=definition.description, version=VERSION, lifespan=lifespan)
     app.state.platform = platform
     app.state.runtime = None
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ObservabilityMiddleware, service=definition.name)
     install_error_handlers(app)
     for router in definition.routers:
@@ -156,6 +164,8 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
     try:
         async with pool.acquire(timeout=STARTUP_SECONDS) as conn:
             applied = await migrate(conn, definition.migration_scopes())
+            for wakeup in definition.all_wakeups():
+                await wakeup.install(conn)
         for m in applied:
             log.info("applied migration %s/%04d_%s", m.scope, m.version, m.name)
         await refresh_open_gauge(pool, definition.name)

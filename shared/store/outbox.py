@@ -14,6 +14,7 @@ import asyncpg
 
 from shared.contracts import IntegrationEvent
 from shared.envelope import CloudEvent, source_of
+from shared.store.wakeups import OUTBOX_WAKEUP
 from shared.subjects import event_subject
 
 
@@ -56,5 +57,5 @@ async def republish_from(conn: asyncpg.Connection, position: int) -> int:
         """update outbox set published_at = null
            where published_at is not null
              and tx_id in (select distinct tx_id from events where position >= $1)""", position)
-    await conn.execute("select pg_notify('dvk_outbox', '')")
+    await OUTBOX_WAKEUP.signal(conn)
     return int(result.split()[-1])
