@@ -1,7 +1,10 @@
 """Applying one delivered event exactly once: the inbox row and the effect share a transaction.
 
-The decision (ack, nak with back-off, or terminate into the dead-letter table) is made here, apart
-from FastStream, so the same path serves live deliveries, tests, and an operator's replay.
+The decision (ack, nak with back-off, or terminate into the dead-letter table) is made by the
+`DeliveryProcessor`, apart from FastStream, so the same path serves live deliveries, tests, and an
+operator's replay. `attach`, at the end, binds a `Subscription` to a durable JetStream pull consumer
+with explicit acks and only carries that decision out (FastStream's own acking is switched off); the
+consumer's JetStream configuration is declared in shared/messaging/topology.py (`consumer_config`).
 """
 
 from __future__ import annotations
@@ -12,11 +15,16 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import asyncpg
+from faststream.message import StreamMessage
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 
 from shared.contracts import IntegrationEvent
 from shared.envelope import CloudEvent, EnvelopeError
+from shared.messaging.topology import consumer_config
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import (
     CONSUMER_DUPLICATES,
@@ -194,3 +202,34 @@ class DeliveryProcessor:
             return Decision(Action.TERM, outcome="dead_letter")
         DEAD_LETTERS.labels(self.service, sub.consumer, reason).inc()
         return Decision(Action.TERM, outcome="dead_letter")
+
+
+async def _raw_body(msg: StreamMessage[Any]) -> bytes:
+    """Hand the body over undecoded: the envelope check, not FastStream's JSON decoder, decides
+    what an unreadable message is (so it is dead-lettered instead of looping)."""
+    return bytes(msg.body)
+
+
+def attach(broker: NatsBroker, sub: Subscription, processor: DeliveryProcessor, ack_wait: float) -> None:
+    @broker.subscriber(
+        sub.filter_subject,
+        stream=JStream(sub.stream, declare=False),
+        durable=sub.consumer,
+        pull_sub=PullSub(batch_size=32, timeout=1.0),
+        config=consumer_config(sub, ack_wait),
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_raw_body,
+        title=sub.consumer,
+        description=sub.description,
+    )
+    async def on_message(body: bytes, msg: NatsMessage) -> None:
+        raw = msg.raw_message
+        delivery = Delivery(subject=raw.subject, headers=raw.headers or {}, body=raw.data,
+                            attempt=raw.metadata.num_delivered)
+        decision = await processor.process(sub, delivery)
+        if decision.action is Action.ACK:
+            await msg.ack()
+        elif decision.action is Action.NAK:
+            await msg.nack(delay=decision.delay)
+        else:
+            await msg.reject()

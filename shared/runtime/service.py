@@ -48,9 +48,8 @@ from shared.messaging.dead_letters import (
     list_dead_letters,
     replay_dead_letter,
 )
-from shared.messaging.delivery import DeliveryProcessor, Subscription, refresh_open_gauge
+from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, refresh_open_gauge
 from shared.messaging.relay import OutboxRelay
-from shared.messaging.subscriber import attach
 from shared.messaging.topology import StreamDecl, check_consumers, ensure_streams, streams_for
 from shared.observability.logging import configure_logging
 from shared.projections import Projection, Projections
