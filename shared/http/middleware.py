@@ -8,7 +8,6 @@ import uuid
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
 
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import HTTP_REQUESTS, HTTP_SECONDS
@@ -17,12 +16,10 @@ HEADER = "X-Correlation-Id"
 
 
 def _route_template(request: Request) -> str:
-    """The route's path template, so metric labels stay bounded (no ids in them)."""
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return getattr(route, "path", "unmatched")
-    return "unmatched"
+    """The matched route's path template, so metric labels stay bounded (no ids in them). Read after
+    routing, from the route the router put in the scope: routers included into the app are not in
+    its flat list of routes."""
+    return getattr(request.scope.get("route"), "path", None) or "unmatched"
 
 
 class ObservabilityMiddleware(BaseHTTPMiddleware):
@@ -34,7 +31,6 @@ class ObservabilityMiddleware(BaseHTTPMiddleware):
         incoming = request.headers.get(HEADER, "")
         cid = incoming if incoming and len(incoming) <= 128 and incoming.isascii() else str(uuid.uuid4())
         token = correlation_id.set(cid)
-        route = _route_template(request)
         started = time.perf_counter()
         status = 500
         try:
@@ -44,6 +40,7 @@ class ObservabilityMiddleware(BaseHTTPMiddleware):
             return response
         finally:
             correlation_id.reset(token)
+            route = _route_template(request)
             if route not in ("/metrics",):
                 HTTP_SECONDS.labels(self.service, request.method, route).observe(time.perf_counter() - started)
                 HTTP_REQUESTS.labels(self.service, request.method, route, f"{status // 100}xx").inc()

@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
+from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
 from shared.auth.dependencies import Reader
@@ -21,6 +22,7 @@ from shared.config import PlatformSettings
 from shared.http.body_limit import BodyLimitMiddleware
 from shared.http.errors import MAX_BODY_BYTES, install_error_handlers
 from shared.http.input import CommandInput
+from shared.http.middleware import ObservabilityMiddleware
 from shared.http.openapi import install_openapi
 from shared.http.pages import MAX_LIMIT, Page, PageParams, Paging, fetch_page
 from shared.store.wakeups import OUTBOX_WAKEUP, Wakeup
@@ -106,6 +108,7 @@ def _app() -> FastAPI:
     app.state.platform = PlatformSettings()
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(ObservabilityMiddleware, service="probe")
     app.include_router(router)
     install_openapi(app)
     return app
@@ -198,3 +201,17 @@ async def test_installing_a_wakeup_twice_leaves_one_trigger(platform_db: str) ->
     finally:
         await conn.close()
 
+
+
+def _requests(route: str, status: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "dvk_http_requests_total", {"service": "probe", "method": "POST", "route": route, "status": status})
+    return value or 0.0
+
+
+async def test_http_metrics_are_labelled_with_the_route_template_not_the_path() -> None:
+    before = _requests("/things/{thing_id}/rename", "2xx"), _requests("unmatched", "4xx")
+    await _call("POST", f"/things/{UUID(int=7)}/rename", json={"name": "Xã Nghĩa Đô"}, headers=auth())
+    await _call("POST", "/no-such-route", json={})
+    assert _requests("/things/{thing_id}/rename", "2xx") == before[0] + 1
+    assert _requests("unmatched", "4xx") == before[1] + 1
