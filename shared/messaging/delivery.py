@@ -27,11 +27,13 @@ from shared.envelope import CloudEvent, EnvelopeError
 from shared.messaging.topology import consumer_config
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import (
+    CONSUMER_DATABASE_AWAY,
     CONSUMER_DUPLICATES,
     CONSUMER_REDELIVERIES,
     CONSUMER_SECONDS,
     DEAD_LETTERS,
     DEAD_LETTERS_OPEN,
+    DEAD_LETTERS_UNWRITABLE,
 )
 from shared.projections.base import Projections
 from shared.projections.inbound import inbound_event, record_inbound
@@ -98,6 +100,16 @@ def _check_subject(subject: str, cloud_event: CloudEvent, event: IntegrationEven
         raise EnvelopeError(f"org path of subject {subject} and of the event ({event.org_path}) differ")
 
 
+DATABASE_AWAY: tuple[type[BaseException], ...] = (
+    OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # a replica promoted late, a disk made read-only
+    asyncpg.exceptions.InsufficientResourcesError,  # class 53: disk full, out of memory, too many connections
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: admin shutdown, query cancelled, starting up
+)
+"""Failures of the database, not of the effect: the message waits for the database, however long,
+and they never count towards a dead letter."""
+
+
 def _printable(text: str) -> str:
     """PostgreSQL text and jsonb cannot hold NUL; a dead letter must be storable whatever it carries."""
     return text.replace("\x00", "\\x00")
@@ -136,14 +148,33 @@ class DeliveryProcessor:
                 CONSUMER_DUPLICATES.labels(self.service, sub.consumer).inc()
                 return Decision(Action.ACK, outcome="duplicate")
             return Decision(Action.ACK)
+        except DATABASE_AWAY as exc:
+            return self._database_away(sub, cloud_event.id, exc)
         except Exception as exc:
             log.exception("consumer %s failed on %s (attempt %d)", sub.consumer, cloud_event.id, delivery.attempt)
-            if delivery.attempt >= self.max_deliver:
-                return await self._dead_letter(sub, delivery, cloud_event.id, "failed", repr(exc))
-            delay = self.backoff[min(delivery.attempt - 1, len(self.backoff) - 1)]
+            try:
+                failures = await self._count_failure(sub, cloud_event.event_id, exc)
+            except DATABASE_AWAY as away:
+                return self._database_away(sub, cloud_event.id, away)
+            if failures >= self.max_deliver:
+                return await self._dead_letter(sub, delivery, cloud_event.id, "failed", repr(exc), failures)
+            delay = self.backoff[min(failures - 1, len(self.backoff) - 1)]
             return Decision(Action.NAK, delay=delay, outcome="retry")
         finally:
             correlation_id.reset(token)
+
+    def _database_away(self, sub: Subscription, event_id: str, exc: BaseException) -> Decision:
+        log.warning("consumer %s: database unavailable for %s (%r); the message waits", sub.consumer, event_id, exc)
+        CONSUMER_DATABASE_AWAY.labels(self.service, sub.consumer).inc()
+        return Decision(Action.NAK, delay=self.backoff[-1], outcome="database_away")
+
+    async def _count_failure(self, sub: Subscription, event_id: Any, exc: Exception) -> int:
+        failures: int = await self.pool.fetchval(
+            """insert into delivery_failures (consumer, event_id, failures, last_error) values ($1, $2, 1, $3)
+               on conflict (consumer, event_id) do update
+                  set failures = delivery_failures.failures + 1, last_error = $3, updated_at = now()
+               returning failures""", sub.consumer, event_id, _printable(repr(exc))[:4000])
+        return failures
 
     async def apply(self, sub: Subscription, cloud_event: CloudEvent, event: IntegrationEvent,
                     conn_hook: Callable[[asyncpg.Connection], Awaitable[None]] | None = None) -> bool:
@@ -170,6 +201,8 @@ class DeliveryProcessor:
                     await conn_hook(conn)
                 if not recorded:
                     await record_inbound(conn, cloud_event)
+                await conn.execute("delete from delivery_failures where consumer = $1 and event_id = $2",
+                                   sub.consumer, cloud_event.event_id)
                 if not await conn.fetchval(
                         """insert into inbox (consumer, event_id, event_type) values ($1, $2, $3)
                            on conflict do nothing returning true""",
@@ -180,7 +213,10 @@ class DeliveryProcessor:
             return False
 
     async def _dead_letter(self, sub: Subscription, delivery: Delivery, event_id: str | None, reason: str,
-                           error: str) -> Decision:
+                           error: str, attempts: int = 1) -> Decision:
+        """Terminate the message only once its letter is committed: a letter that cannot be written
+        keeps the message in the stream (retried with back-off, counted, alerted on), so nothing is
+        ever dropped without a trace."""
         headers = {_printable(k): _printable(v) for k, v in delivery.headers.items()}
         try:
             async with self.pool.acquire() as conn:
@@ -189,17 +225,13 @@ class DeliveryProcessor:
                        values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
                        on conflict do nothing""",
                     sub.consumer, _printable(event_id) if event_id else None, _printable(delivery.subject),
-                    json.dumps(headers), delivery.body, reason, _printable(error)[:4000], delivery.attempt)
+                    json.dumps(headers), delivery.body, reason, _printable(error)[:4000], attempts)
             await refresh_open_gauge(self.pool, self.service)
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError):
-            # The database is away: nowhere safe to put it yet, so keep it in the stream and retry.
-            log.exception("could not write dead letter for %s; will retry", sub.consumer)
-            return Decision(Action.NAK, delay=self.backoff[-1], outcome="retry")
-        except asyncpg.PostgresError:
-            # The letter itself cannot be stored: retrying would loop for ever. Log it whole instead.
-            log.exception("dead letter for %s could not be stored; terminating it: subject=%r headers=%r body=%r",
-                          sub.consumer, delivery.subject, headers, delivery.body[:2000])
-            return Decision(Action.TERM, outcome="dead_letter")
+        except Exception:
+            log.exception("dead letter for %s could not be stored; the message is kept and retried: subject=%r",
+                          sub.consumer, delivery.subject)
+            DEAD_LETTERS_UNWRITABLE.labels(self.service, sub.consumer).inc()
+            return Decision(Action.NAK, delay=self.backoff[-1], outcome="dead_letter_unwritable")
         DEAD_LETTERS.labels(self.service, sub.consumer, reason).inc()
         return Decision(Action.TERM, outcome="dead_letter")
 

@@ -34,6 +34,12 @@ CONSUMER_DUPLICATES = Counter("dvk_consumer_duplicates_total",
                               ["service", "consumer"])
 DEAD_LETTERS = Counter("dvk_dead_letters_total", "Messages moved to the dead-letter table.",
                        ["service", "consumer", "reason"])
+DEAD_LETTERS_UNWRITABLE = Counter("dvk_dead_letters_unwritable_total",
+                                  "Dead letters that could not be stored; the message is kept and retried.",
+                                  ["service", "consumer"])
+CONSUMER_DATABASE_AWAY = Counter("dvk_consumer_database_unavailable_total",
+                                 "Deliveries put back because the database was away, read-only or overloaded.",
+                                 ["service", "consumer"])
 DEAD_LETTERS_OPEN = Gauge("dvk_dead_letters_open", "Dead letters not yet replayed.", ["service"])
 WEBHOOK_DELIVERIES = Counter("dvk_webhook_deliveries_total", "Webhook delivery attempts by outcome.",
                              ["outcome"])
