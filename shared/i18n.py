@@ -30,6 +30,17 @@ _MESSAGES: dict[str, Text] = {
     "validation_failed": Text("Dữ liệu gửi lên không hợp lệ.", "The submitted data is invalid."),
     "unauthenticated": Text("Cần đăng nhập: thiếu hoặc sai mã xác thực (bearer token).",
                             "Authentication required: the bearer token is missing or invalid."),
+    "token_expired": Text("Phiên đăng nhập đã hết hạn; vui lòng đăng nhập lại.",
+                          "The session has expired (token expired); sign in again."),
+    "invalid_json": Text("Nội dung không phải JSON hợp lệ (vị trí {position}: {error}).",
+                         "The body is not valid JSON (at position {position}: {error})."),
+    "unsupported_media_type": Text("Nội dung phải là JSON, gửi kèm tiêu đề Content-Type: application/json "
+                                   "(đã nhận: {content_type}).",
+                                   "The body must be JSON, sent with Content-Type: application/json "
+                                   "(received: {content_type})."),
+    "method_not_allowed": Text("Phương thức {method} không dùng được ở địa chỉ này (dùng: {allow}).",
+                               "Method {method} is not allowed here (allowed: {allow})."),
+    "bad_request": Text("Yêu cầu không hợp lệ.", "Bad request."),
     "forbidden_role": Text("Tài khoản không có vai trò cần thiết ({roles}).",
                            "Your account lacks the required role ({roles})."),
     "forbidden_scope": Text("Đơn vị {org_path} nằm ngoài phạm vi được giao ({scope}).",

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.auth.principal import Principal, Role
-from shared.auth.tokens import InvalidToken, verify_token
+from shared.auth.tokens import ExpiredToken, InvalidToken, verify_token
 from shared.http.errors import ApiError
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from `dvk token` or the agency's identity provider")
@@ -24,6 +24,8 @@ async def current_principal(
     settings = request.app.state.platform
     try:
         return verify_token(settings.signing_secret(), credentials.credentials, settings.jwt_issuer)
+    except ExpiredToken as exc:
+        raise ApiError(401, "token_expired") from exc
     except InvalidToken as exc:
         raise ApiError(401, "unauthenticated") from exc
 

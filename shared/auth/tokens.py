@@ -34,6 +34,10 @@ class InvalidToken(Exception):
     pass
 
 
+class ExpiredToken(InvalidToken):
+    """Told apart from a bad token so a person is asked to sign in again rather than to check a key."""
+
+
 def issue_token(secret: str, *, subject: str, name: str, roles: Iterable[Role | str], org_scope: str,
                 issuer: str = "dvk", lifetime: timedelta = timedelta(hours=12),
                 org_unit_id: UUID | None = None) -> str:
@@ -55,6 +59,8 @@ def verify_token(secret: str, token: str, issuer: str = "dvk") -> Principal:
         split_path(claims["org"])
         _check_identity(str(claims["sub"]), str(claims.get("name", claims["sub"])))
         org_unit_id = UUID(str(claims["org_unit"])) if claims.get("org_unit") else None
+    except jwt.ExpiredSignatureError as exc:
+        raise ExpiredToken(str(exc)) from exc
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
     return Principal(subject=str(claims["sub"]), name=str(claims.get("name", claims["sub"])), roles=roles,

@@ -79,11 +79,39 @@ def problems_from_validation(errors: list[dict[str, Any]]) -> list[FieldProblem]
     return problems
 
 
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def body_refusal(request: Request, errors: list[dict[str, Any]]) -> JSONResponse | None:
+    """A body that is not JSON at all gets its own answer, not a field-level "must be an object":
+    415 when it was not sent as JSON, 400 with the position when it does not parse."""
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "json_invalid":
+            position = loc[1] if len(loc) > 1 else 0
+            error = str((err.get("ctx") or {}).get("error", ""))
+            return JSONResponse(error_body("invalid_json", position=position, error=error), status_code=400)
+        content_type = request.headers.get("content-type", "")
+        if loc == ("body",) and err["type"] != "missing" and not _is_json(content_type):
+            return JSONResponse(error_body("unsupported_media_type", content_type=content_type or "—"),
+                                status_code=415)
+    return None
+
+
+def _http_code(status: int) -> str:
+    return {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(status, "validation_failed")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body("validation_failed", problems_from_validation(list(exc.errors()))),
-                            status_code=422)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        refusal = body_refusal(request, errors)
+        if refusal is not None:
+            return refusal
+        return JSONResponse(error_body("validation_failed", problems_from_validation(errors)), status_code=422)
 
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
@@ -103,9 +131,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("conflict_retry"), status_code=409)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = "not_found" if exc.status_code == 404 else "validation_failed"
-        return JSONResponse(error_body(code), status_code=exc.status_code)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own refusals (no such path, a method the path does not take) keep their
+        # headers: a 405 must say in `Allow` what the path does take.
+        headers = dict(exc.headers or {})
+        code = _http_code(exc.status_code)
+        params = {"method": request.method, "allow": headers.get("Allow", "—")} if exc.status_code == 405 else {}
+        return JSONResponse(error_body(code, **params), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(OSError)
     @app.exception_handler(asyncpg.PostgresConnectionError)

@@ -40,12 +40,15 @@ class ErrorBody(BaseModel):
 
 
 DESCRIPTIONS = {
-    401: "Chưa đăng nhập hoặc token không hợp lệ — no valid bearer token",
+    400: "Nội dung không phải JSON hợp lệ — the body does not parse as JSON",
+    401: "Chưa đăng nhập, token không hợp lệ hoặc đã hết hạn — no valid bearer token (`unauthenticated`) "
+         "or it has expired (`token_expired`)",
     403: "Không có vai trò hoặc ngoài phạm vi đơn vị — the role or the unit scope does not allow it",
     404: "Không tìm thấy (hoặc ngoài phạm vi) — not found, or not within the caller's scope",
     409: "Xung đột: trạng thái không cho phép, hoặc tranh chấp đồng thời — refused by the current state "
          "(e.g. quota reached, code taken) or lost a concurrent race; retry with the same Idempotency-Key",
     413: "Nội dung yêu cầu quá lớn — the request body exceeds the limit",
+    415: "Nội dung không gửi dạng JSON — the body was not sent as `Content-Type: application/json`",
     422: "Dữ liệu không hợp lệ, kèm lỗi từng trường — invalid input, with field-level messages",
     503: "Cơ sở dữ liệu tạm thời không sẵn sàng — the database is unavailable; retry after Retry-After",
 }
@@ -64,7 +67,7 @@ def error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     if writes:
         statuses.append(409)
     if "requestBody" in operation:
-        statuses.append(413)
+        statuses += [400, 413, 415]
     if parameters or "requestBody" in operation:
         statuses.append(422)
     if writes or operation.get("security"):

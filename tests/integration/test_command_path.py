@@ -150,7 +150,7 @@ async def test_a_body_over_the_limit_is_refused_before_a_route_reads_it(chunked:
 async def test_openapi_documents_the_error_body_and_each_operations_statuses() -> None:
     document = (await _call("GET", "/openapi.json")).json()
     command = document["paths"]["/things/{thing_id}/rename"]["post"]["responses"]
-    assert sorted(int(s) for s in command if s != "200") == [401, 403, 404, 409, 413, 422, 503]
+    assert sorted(int(s) for s in command if s != "200") == [400, 401, 403, 404, 409, 413, 415, 422, 503]
     assert command["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
     listing = document["paths"]["/items"]["get"]["responses"]
     assert sorted(listing) == ["200", "422"]
