@@ -41,6 +41,8 @@ class PlatformSettings(BaseSettings):
                           description="This agency's instance name: every event's ce-source, the NATS server "
                                       "name (dvk-<instance>) and the JetStream domain.")
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_url_file: Path | None = Field(None, description="A file holding the NATS URL with this process's user "
+                                                          "and password (a mounted secret); wins over nats_url.")
     jwt_secret: SecretStr | None = None
     jwt_secret_file: Path | None = None
     jwt_issuer: str = "dvk"
@@ -51,6 +53,10 @@ class PlatformSettings(BaseSettings):
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 8
     log_level: str = "INFO"
+
+    def model_post_init(self, _: object) -> None:
+        if self.nats_url_file is not None:
+            self.nats_url = self.nats_url_file.read_text().strip()
 
     def signing_secret(self) -> str:
         """The JWT secret, from a file (for mounted secrets) or the environment; never from code."""

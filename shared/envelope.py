@@ -99,3 +99,9 @@ class CloudEvent:
 def source_of(instance: str, service: str) -> str:
     """`ce-source`: which agency's instance and which service produced the event."""
     return f"urn:dvk:{instance}:{service}"
+
+
+def service_of_source(source: str) -> str | None:
+    """The service named by a `ce-source` (None when it is not one of the platform's)."""
+    parts = source.split(":")
+    return parts[3] if len(parts) == 4 and parts[:2] == ["urn", "dvk"] else None

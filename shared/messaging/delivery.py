@@ -23,7 +23,7 @@ from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 
 from shared.contracts import IntegrationEvent
-from shared.envelope import CloudEvent, EnvelopeError
+from shared.envelope import CloudEvent, EnvelopeError, service_of_source
 from shared.messaging.topology import consumer_config
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import (
@@ -96,6 +96,10 @@ def _check_subject(subject: str, cloud_event: CloudEvent, event: IntegrationEven
         raise EnvelopeError(str(exc)) from exc
     if (parsed.service, parsed.event) != (event.SERVICE, event.NAME):
         raise EnvelopeError(f"subject {subject} does not carry a {cloud_event.type}")
+    if service_of_source(cloud_event.source) != parsed.service:
+        # NATS lets each service publish only under its own `dvk.<service>.>`; a source naming
+        # another service is a forgery or a misrouted copy, never an event to apply.
+        raise EnvelopeError(f"ce-source {cloud_event.source} is not the {parsed.service} service of subject {subject}")
     if parsed.org_path != event.org_path or cloud_event.extensions.get("orgpath", event.org_path) != event.org_path:
         raise EnvelopeError(f"org path of subject {subject} and of the event ({event.org_path}) differ")
 

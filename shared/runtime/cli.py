@@ -8,6 +8,7 @@
     dvk audit verify         walk every stream's hash chain, name the first broken link
     dvk projections ...      list a running service's projections, or rebuild one while it serves
     dvk republish --from N   publish stored events again, with the same event ids
+    dvk nats-credentials DIR the NATS users, passwords and permissions for an external server (compose)
 """
 
 from __future__ import annotations
@@ -166,6 +167,14 @@ def _republish(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _nats_credentials(args: argparse.Namespace) -> int:
+    from shared.runtime.nats_auth import write_deployment_files
+
+    for path in write_deployment_files(Path(args.out), args.url, sorted(SERVICE_PORTS)):
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dvk", description="Dân Vận Khéo platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -220,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
                            help="the events table position to start from (1: everything)")
     republish.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
     republish.set_defaults(func=_republish)
+
+    creds = sub.add_parser("nats-credentials",
+                           help="write NATS users (one per service, least privilege) for an external server")
+    creds.add_argument("out", help="directory for nats-auth.conf and nats-<service>.url (mode 600)")
+    creds.add_argument("--url", default="nats://nats:4222", help="the server as the services reach it")
+    creds.set_defaults(func=_nats_credentials)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

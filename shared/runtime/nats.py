@@ -37,6 +37,8 @@ class EmbeddedNats(ChildServer):
     host: str = "127.0.0.1"
     server_name: str = "dvk"
     jetstream_domain: str = "dvk"
+    authorization: str = ""
+    """An `authorization { ... }` block (shared/runtime/nats_auth.py); empty admits anonymous clients."""
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -57,6 +59,10 @@ class EmbeddedNats(ChildServer):
         ]
         if self.monitor_port:
             lines.append(f"http_port: {self.monitor_port}")
+        if self.authorization:
+            lines.append(self.authorization)
+        conf.touch(mode=0o600)  # it holds the users' passwords
+        conf.chmod(0o600)
         conf.write_text("\n".join(lines) + "\n")
         return conf
 

@@ -20,6 +20,14 @@ import httpx
 
 from shared.config import DEFAULT_INSTANCE, SERVICE_PORTS, checked_instance
 from shared.runtime.nats import EmbeddedNats
+from shared.runtime.nats_auth import (
+    ADMIN_USER,
+    authorization_block,
+    declared_permissions,
+    ensure_credentials,
+    with_credentials,
+    without_credentials,
+)
 from shared.runtime.postgres import EmbeddedPostgres
 
 DEFAULT_NATS_PORT = 4222
@@ -55,6 +63,8 @@ class Platform:
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    """What differs per service process: its own NATS user."""
 
     def start_infrastructure(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -67,10 +77,18 @@ class Platform:
             port = int(self.base_env.get("DVK_EMBEDDED_NATS_PORT", DEFAULT_NATS_PORT))
             # The server name and JetStream domain are the instance's, as federation needs them to be.
             instance = checked_instance(self.base_env.get("DVK_INSTANCE", DEFAULT_INSTANCE))
+            passwords = ensure_credentials(self.data_dir, SERVICE_PORTS)
+            permissions = {service: declared_permissions(service) for service in SERVICE_PORTS}
             self.nats = EmbeddedNats(self.data_dir / "nats", port, server_name=f"dvk-{instance}",
-                                     jetstream_domain=instance)
+                                     jetstream_domain=instance,
+                                     authorization=authorization_block(passwords, permissions))
             self.nats.start()
-            self.env["DVK_NATS_URL"] = self.nats.url
+            # Tools and tests started with the platform's environment act as the administrator;
+            # each service connects as itself.
+            self.env["DVK_NATS_URL"] = with_credentials(self.nats.url, ADMIN_USER, passwords[ADMIN_USER])
+            for service in SERVICE_PORTS:
+                self.service_env[service] = {
+                    "DVK_NATS_URL": with_credentials(self.nats.url, service, passwords[service])}
         missing = [s for s in SERVICE_PORTS if f"DVK_{s.upper()}_DATABASE_URL" not in self.base_env]
         if missing:
             port = int(self.base_env.get("DVK_EMBEDDED_PG_PORT", DEFAULT_PG_PORT))
@@ -95,7 +113,8 @@ class Platform:
         logs.mkdir(exist_ok=True)
         with open(logs / f"{service}.log", "ab") as log:  # the child keeps its own copy of the fd
             self.services[service] = subprocess.Popen(
-                [sys.executable, "-m", "shared.runtime.cli", "serve", service], env=self.env,
+                [sys.executable, "-m", "shared.runtime.cli", "serve", service],
+                env={**self.env, **self.service_env.get(service, {})},
                 stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)  # Ctrl-C reaches `dvk up` alone; it stops the services in order
 
@@ -165,7 +184,8 @@ def run_platform(data_dir: Path | None, demo: bool = False) -> int:
         for service in SERVICE_PORTS:
             print(f"  {service:<14} {platform.url(service)}   (API docs: {platform.url(service)}/docs)")
         if platform.nats is not None:
-            print(f"  {'nats':<14} {platform.nats.url}")
+            print(f"  {'nats':<14} {without_credentials(platform.nats.url)}   "
+                  f"(users and passwords: {platform.data_dir / 'nats-users.json'})")
         print(f"\nMã truy cập phát triển / development token (all roles, scope VN):\n{token}\n")
         print("Nhấn Ctrl-C để dừng / press Ctrl-C to stop.", flush=True)
         while not stop_requested:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -189,9 +190,16 @@ def check_service_wiring(compose: dict[str, Any]) -> None:
         env = environment(svc)
         assert svc.get("command") == ["serve", name], f"{name}: command must be ['serve', '{name}']"
         assert "build" in svc, f"{name} must be built from the Dockerfile"
-        nats_url = env.get("DVK_NATS_URL", "")
+        granted = {s if isinstance(s, str) else s.get("source") for s in svc.get("secrets") or []}
+        assert "DVK_NATS_URL" not in env, f"{name}: the NATS URL carries a password: read it from a secret"
+        assert env.get("DVK_NATS_URL_FILE") == f"/run/secrets/dvk_nats_{name}", (
+            f"{name}: DVK_NATS_URL_FILE must be its own secret dvk_nats_{name}")
+        assert f"dvk_nats_{name}" in granted and f"dvk_nats_{name}" in top_secrets, (
+            f"{name} is not granted its NATS secret")
+        nats_url = (ROOT / interpolate(top_secrets[f"dvk_nats_{name}"]["file"])).read_text().strip()
         assert urlsplit(nats_url).scheme == "nats" and urlsplit(nats_url).hostname == "nats", (
-            f"{name}: DVK_NATS_URL must point at the nats service, got {nats_url!r}")
+            f"{name}: its NATS URL must point at the nats service, got {urlsplit(nats_url).hostname!r}")
+        assert urlsplit(nats_url).username == name, f"{name} must connect to NATS as its own user"
         assert env.get(f"DVK_{name.upper()}_HOST") == "0.0.0.0", f"{name} must bind 0.0.0.0 in its container"
         assert env.get("DVK_INSTANCE"), f"{name} has no DVK_INSTANCE"
         assert {"DVK_JWT_SECRET", "DVK_JWT_SECRET_FILE"} & env.keys(), f"{name} has no JWT secret variable"
@@ -199,7 +207,6 @@ def check_service_wiring(compose: dict[str, Any]) -> None:
             secret_path = env["DVK_JWT_SECRET_FILE"]
             assert secret_path.startswith("/run/secrets/"), f"{name}: the JWT secret file must be a compose secret"
             secret = secret_path.removeprefix("/run/secrets/")
-            granted = {s if isinstance(s, str) else s.get("source") for s in svc.get("secrets") or []}
             assert secret in granted, f"{name} reads secret {secret} but is not granted it"
             assert secret in top_secrets, f"secret {secret} is not declared at the top level"
         deps = depends_on(svc)
@@ -244,7 +251,8 @@ def test_everything_has_a_healthcheck(compose: dict[str, Any]) -> None:
         assert "pg_isready" in healthcheck_command(compose["services"][f"{name}-db"])
 
 
-@pytest.mark.parametrize("mutation", ["shared_db", "foreign_url", "no_secret", "started_only", "bad_port",
+@pytest.mark.parametrize("mutation", ["shared_db", "foreign_url", "no_secret", "anonymous_nats", "started_only",
+                                      "bad_port",
                                       "no_healthcheck", "wrong_db_name"])
 def test_the_checks_catch_a_broken_compose_file(compose: dict[str, Any], mutation: str) -> None:
     broken = copy.deepcopy(compose)
@@ -254,6 +262,9 @@ def test_the_checks_catch_a_broken_compose_file(compose: dict[str, Any], mutatio
         evaluation_env["DVK_EVALUATION_DATABASE_URL"] = "postgresql://dvk:dvk@registry-db:5432/dvk_registry"
     elif mutation == "foreign_url":
         evaluation_env["DVK_REGISTRY_DATABASE_URL"] = "postgresql://dvk:dvk@registry-db:5432/dvk_registry"
+    elif mutation == "anonymous_nats":
+        evaluation_env.pop("DVK_NATS_URL_FILE")
+        evaluation_env["DVK_NATS_URL"] = "nats://nats:4222"
     elif mutation == "no_secret":
         evaluation_env.pop("DVK_JWT_SECRET_FILE")
     elif mutation == "started_only":
@@ -308,6 +319,26 @@ def test_nats_runs_jetstream_with_a_domain_and_monitoring(compose: dict[str, Any
     env = environment(nats)
     for variable in re.findall(r"\$([A-Z_][A-Z0-9_]*)", active):
         assert env.get(variable), f"nats-server.conf reads ${variable}, which compose does not set"
+
+
+def test_the_example_nats_users_follow_the_declared_topology_and_the_server_accepts_them(tmp_path: Path) -> None:
+    """The PUBLIC example directory is what compose mounts by default: its permissions must be the ones
+    the services' definitions declare today (`dvk nats-credentials deploy/secrets/nats-example` renews
+    them), and nats-server must accept the deploy configuration with them."""
+    from shared.runtime.nats import nats_server_binary
+    from shared.runtime.nats_auth import declared_permissions
+
+    example = ROOT / "deploy" / "secrets" / "nats-example"
+    block = (example / "nats-auth.conf").read_text()
+    users = json.loads(block[block.index("["):block.rindex("]") + 1])
+    assert {u["user"]: u.get("permissions") for u in users} == {
+        "dvk-admin": None, **{s: declared_permissions(s) for s in SERVICES}}
+    (tmp_path / "nats-server.conf").write_text(NATS_CONF.read_text())
+    (tmp_path / "auth.conf").write_text(block)
+    env = {**os.environ, "NATS_SERVER_NAME": "dvk-test", "NATS_JS_DOMAIN": "test"}
+    checked = subprocess.run([nats_server_binary(), "-t", "-c", str(tmp_path / "nats-server.conf")], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_secret_file_exists_and_observability_mounts_point_at_deploy_files(compose: dict[str, Any]) -> None:
