@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.runtime.credentials import private_file
 from shared.runtime.process import ChildServer
 
 
@@ -61,9 +62,7 @@ class EmbeddedNats(ChildServer):
             lines.append(f"http_port: {self.monitor_port}")
         if self.authorization:
             lines.append(self.authorization)
-        conf.touch(mode=0o600)  # it holds the users' passwords
-        conf.chmod(0o600)
-        conf.write_text("\n".join(lines) + "\n")
+        private_file(conf, "\n".join(lines) + "\n")  # it holds the users' passwords
         return conf
 
     def start(self, timeout: float = 15.0) -> None:

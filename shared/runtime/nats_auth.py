@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from shared.messaging.permissions import service_permissions
+from shared.runtime.credentials import ensure_passwords, private_file
 
 ADMIN_USER = "dvk-admin"
 """Operators' and tests' user: every subject, for inspecting streams and linking instances."""
@@ -25,17 +25,8 @@ CREDENTIALS_FILE = "nats-users.json"
 
 
 def ensure_credentials(data_dir: Path, users: Iterable[str]) -> dict[str, str]:
-    """Each user's password, generated the first time and kept: a restart keeps every connection valid."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / CREDENTIALS_FILE
-    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    wanted = [ADMIN_USER, *users]
-    if any(user not in known for user in wanted):
-        known.update({user: secrets.token_urlsafe(32) for user in wanted if user not in known})
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(known, indent=2))
-    path.chmod(0o600)
-    return {user: known[user] for user in wanted}
+    """The administrator's and each service's password (shared/runtime/credentials.py)."""
+    return ensure_passwords(data_dir / CREDENTIALS_FILE, [ADMIN_USER, *users])
 
 
 def declared_permissions(service: str) -> dict[str, Any]:
@@ -77,15 +68,9 @@ def write_deployment_files(out: Path, url: str, services: Iterable[str]) -> list
     names = list(services)
     passwords = ensure_credentials(out, names)
     written = [out / "nats-auth.conf"]
-    _private(written[0], authorization_block(passwords, {s: declared_permissions(s) for s in names}))
+    private_file(written[0], authorization_block(passwords, {s: declared_permissions(s) for s in names}))
     for user in [ADMIN_USER, *names]:
         path = out / f"nats-{user}.url"
-        _private(path, with_credentials(url, user, passwords[user]) + "\n")
+        private_file(path, with_credentials(url, user, passwords[user]) + "\n")
         written.append(path)
     return written
-
-
-def _private(path: Path, text: str) -> None:
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text(text)

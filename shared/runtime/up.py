@@ -95,8 +95,9 @@ class Platform:
             self.postgres = EmbeddedPostgres(self.data_dir / "postgres", port)
             self.postgres.start()
             for service in missing:
-                self.postgres.create_database(database_name(service))
-                self.env[f"DVK_{service.upper()}_DATABASE_URL"] = self.postgres.dsn(database_name(service))
+                # Each service as its own role, owner of its own database and able to reach no other.
+                name = database_name(service)
+                self.env[f"DVK_{service.upper()}_DATABASE_URL"] = self.postgres.ensure_service_database(name, name)
 
     def secret(self) -> str:
         """The secret the services verify tokens with, so printed tokens work against them."""
