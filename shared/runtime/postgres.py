@@ -154,11 +154,12 @@ class EmbeddedPostgres(ChildServer):
 
     def _admin(self, sql: str, database: str = "postgres") -> str:
         """Run SQL as the superuser over the Unix socket (no password: the socket is the server's own)."""
-        return subprocess.run(
+        result: subprocess.CompletedProcess[str] = subprocess.run(
             [str(POSTGRES_BIN_PATH / "psql"), "-h", str(self.data_dir), "-p", str(self.port), "-U", SUPERUSER,
              "-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
             check=True, capture_output=True, text=True, **self._run_kwargs(),
-        ).stdout.strip()
+        )
+        return result.stdout.strip()
 
     def create_database(self, name: str, owner: str = SUPERUSER) -> None:
         if not self._admin(f"select 1 from pg_database where datname = {_literal(name)}"):
