@@ -53,6 +53,8 @@ class PlatformSettings(BaseSettings):
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 8
     log_level: str = "INFO"
+    idempotency_retention_days: float = Field(7.0, gt=0, description="How long an Idempotency-Key answers a "
+                                              "retry with the first answer; then it is removed.")
 
     def model_post_init(self, _: object) -> None:
         if self.nats_url_file is not None:

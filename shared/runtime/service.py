@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,6 +56,7 @@ from shared.projections import Projection, Projections
 from shared.projections.rebuild import RebuildBusy, build_missing, rebuild, tracking
 from shared.store.event_store import EventStore
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate, pending
+from shared.store.retention import sweep_idempotency_keys
 from shared.store.wakeups import OUTBOX_WAKEUP, Wakeup
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,9 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
                 attach(broker, sub, processor, platform.consumer_ack_wait_seconds)
             await broker.start()
         tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        tasks.append(asyncio.create_task(
+            sweep_idempotency_keys(pool, timedelta(days=platform.idempotency_retention_days)),
+            name="idempotency-retention"))
         for job in definition.background:
             tasks.append(asyncio.create_task(job(runtime), name=getattr(job, "__name__", "background")))
         yield runtime
