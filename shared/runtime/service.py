@@ -35,6 +35,7 @@ from shared.contracts import IntegrationEvent
 from shared.domain.events import EventTypes
 from shared.hierarchy import HIERARCHY_MIGRATIONS
 from shared.http.body_limit import BodyLimitMiddleware
+from shared.http.docs_pages import install_docs
 from shared.http.errors import ApiError, install_error_handlers
 from shared.http.middleware import ObservabilityMiddleware
 from shared.http.openapi import install_openapi
@@ -140,7 +141,8 @@ def build_app(definition: ServiceDefinition, platform: PlatformSettings | None =
             yield
             app.state.runtime = None
 
-    app = FastAPI(title=definition.title, description=definition.description, version=VERSION, lifespan=lifespan)
+    app = FastAPI(title=definition.title, description=definition.description, version=VERSION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.platform = platform
     app.state.runtime = None
     app.add_middleware(BodyLimitMiddleware)
@@ -150,6 +152,7 @@ def build_app(definition: ServiceDefinition, platform: PlatformSettings | None =
         app.include_router(router)
     app.include_router(_operations_router(definition))
     install_openapi(app)
+    install_docs(app)
     return app
 
 
