@@ -52,6 +52,9 @@ class PlatformSettings(BaseSettings):
     consumer_ack_wait_seconds: float = 30.0
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 8
+    webhook_allowed_targets: list[str] = Field(
+        default_factory=list, description="Internal hosts or networks webhooks may reach, e.g. "
+        '["10.20.0.0/16", "erp.ubnd.local"]; every other target must resolve to public addresses only.')
     log_level: str = "INFO"
     idempotency_retention_days: float = Field(7.0, gt=0, description="How long an Idempotency-Key answers a "
                                               "retry with the first answer; then it is removed.")
