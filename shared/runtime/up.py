@@ -29,6 +29,7 @@ from shared.runtime.nats_auth import (
     without_credentials,
 )
 from shared.runtime.postgres import EmbeddedPostgres
+from shared.runtime.supervisor import Supervisor
 
 DEFAULT_NATS_PORT = 4222
 DEFAULT_PG_PORT = 54329
@@ -189,11 +190,9 @@ def run_platform(data_dir: Path | None, demo: bool = False) -> int:
                   f"(users and passwords: {platform.data_dir / 'nats-users.json'})")
         print(f"\nMã truy cập phát triển / development token (all roles, scope VN):\n{token}\n")
         print("Nhấn Ctrl-C để dừng / press Ctrl-C to stop.", flush=True)
+        supervisor = Supervisor(platform, say=lambda line: print(line, file=sys.stderr, flush=True))
         while not stop_requested:
-            for service, proc in platform.services.items():
-                if proc.poll() is not None:
-                    print(f"{service} exited with {proc.returncode}; stopping.", file=sys.stderr)
-                    return 1
+            supervisor.check()
             time.sleep(0.5)
         return 0
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from shared.auth.principal import Role
 from shared.auth.tokens import issue_token
 from shared.config import SERVICE_PORTS
 from shared.runtime.postgres import free_port
+from shared.runtime.supervisor import Supervisor
 from shared.runtime.up import Platform
 
 
@@ -25,12 +27,24 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
                 "DVK_CONSUMER_ACK_WAIT_SECONDS": "3"})
     data_dir: Path = tmp_path_factory.mktemp("platform")
     running = Platform(data_dir, base_env=env)
+    stopping = threading.Event()
+
+    def supervise(supervisor: Supervisor) -> None:
+        """As `dvk up` does: whatever dies is started again while the tests go on."""
+        while not stopping.wait(0.2):
+            supervisor.check()
+
+    watcher = threading.Thread(target=supervise, args=(Supervisor(running, say=print),), daemon=True)
     try:
         running.start_infrastructure()
         running.start_services()
         running.wait_ready()
+        watcher.start()
         yield running
     finally:
+        stopping.set()
+        if watcher.is_alive():
+            watcher.join(60)
         running.stop()
 
 

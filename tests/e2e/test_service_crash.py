@@ -38,10 +38,12 @@ async def test_evaluation_killed_mid_load_catches_up_exactly_once(platform: Plat
             return str(r.json()["id"])
 
         ids = [await register(i) for i in range(10)]
-        os.kill(platform.services["evaluation"].pid, signal.SIGKILL)
-        platform.services["evaluation"].wait()
+        killed = platform.services["evaluation"]
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
         ids += [await register(i) for i in range(10, 25)]
-        platform.start_service("evaluation")
+        # The supervisor (as under `dvk up`) starts it again.
+        await eventually(lambda: platform.services["evaluation"] is not killed, within=30)
         await asyncio.to_thread(platform.wait_ready, 60.0, {"evaluation"})
 
         async def all_known() -> bool:
