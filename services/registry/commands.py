@@ -1,5 +1,8 @@
 """The registry's commands as they arrive over HTTP, validated at the edge.
 
+A command about a unit the URL names is the body (`...Input`, what the caller writes) plus that
+unit's id: one object, so the handler, the idempotency record and the metrics see the whole intent.
+
 Every re-organisation takes effect on a day (`effective_on`, a calendar day in Vietnam); left out,
 it is today in Asia/Ho_Chi_Minh.
 """
@@ -12,7 +15,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from services.registry.domain import ModelField
+from services.registry.models import ModelField
 from shared.http.input import CommandInput
 from shared.subjects import CODE_PATTERN
 
@@ -30,14 +33,14 @@ class RegisterOrgUnit(CommandInput):
     effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
 
 
-class RenameOrgUnit(CommandInput):
+class RenameOrgUnitInput(CommandInput):
     """Đổi tên đơn vị — the unit keeps its id, code and place."""
 
     name: str = Field(min_length=2, max_length=200)
     effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
 
 
-class MoveOrgUnit(CommandInput):
+class MoveOrgUnitInput(CommandInput):
     """Chuyển đơn vị sang đơn vị cấp trên khác — with everything under it."""
 
     parent_id: UUID
@@ -69,7 +72,7 @@ class SplitShareInput(CommandInput):
                                    description="Models and exemplars that go to this successor")
 
 
-class SplitOrgUnit(CommandInput):
+class SplitOrgUnitInput(CommandInput):
     """Chia tách đơn vị — the unit ends; each model goes to the successor that names it, the rest
     to `default_successor_id`."""
 
@@ -78,7 +81,7 @@ class SplitOrgUnit(CommandInput):
     effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
 
 
-class DissolveOrgUnit(CommandInput):
+class DissolveOrgUnitInput(CommandInput):
     """Giải thể đơn vị — the unit ends; `successor_id` (required while it carries models) takes them."""
 
     successor_id: UUID | None = None
@@ -95,3 +98,19 @@ class RegisterModel(CommandInput):
     recipient_kind: Literal["collective", "individual"]
     field: ModelField
     year: int = Field(ge=2000, le=2100)
+
+
+class RenameOrgUnit(RenameOrgUnitInput):
+    org_unit_id: UUID
+
+
+class MoveOrgUnit(MoveOrgUnitInput):
+    org_unit_id: UUID
+
+
+class SplitOrgUnit(SplitOrgUnitInput):
+    org_unit_id: UUID
+
+
+class DissolveOrgUnit(DissolveOrgUnitInput):
+    org_unit_id: UUID

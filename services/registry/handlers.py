@@ -9,12 +9,14 @@ from that copy and from the registry's own tables, never from a path compared wi
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from uuid import UUID
 
 from pydantic import BaseModel
 
 from services.registry import projections
+from services.registry.calendar import vn_day
 from services.registry.commands import (
     DissolveOrgUnit,
     MergeOrgUnits,
@@ -24,9 +26,8 @@ from services.registry.commands import (
     RenameOrgUnit,
     SplitOrgUnit,
 )
-from services.registry.domain import (
-    Model,
-    ModelRecorded,
+from services.registry.models import Model, ModelRecorded
+from services.registry.org_units import (
     OrgUnit,
     OrgUnitAbsorbed,
     OrgUnitClosed,
@@ -37,11 +38,10 @@ from services.registry.domain import (
     Share,
     merge,
     place_of_new_successor,
-    vn_day,
 )
 from shared import hierarchy
 from shared.auth.scope import ensure_covers
-from shared.commands import Transaction
+from shared.commands import CommandHandlers, Transaction
 from shared.contracts import (
     IntegrationEvent,
     ModelRegistered,
@@ -56,6 +56,8 @@ from shared.contracts.registry_events import SplitShare
 from shared.domain.aggregate import InvalidInput
 from shared.hierarchy import OrgUnitView
 from shared.http.errors import ApiError, not_found
+
+HANDLERS = CommandHandlers()
 
 
 class Registered(BaseModel):
@@ -134,8 +136,9 @@ def _registered(created: OrgUnitCreated, effective_on: date) -> OrgUnitRegistere
 
 # -- commands --------------------------------------------------------------------------------------
 
-async def register_org_unit(cmd: RegisterOrgUnit, org_unit_id: UUID, tx: Transaction) -> Registered:
-    principal = tx.ctx.principal
+@HANDLERS.handles(RegisterOrgUnit, status=201)
+async def register_org_unit(cmd: RegisterOrgUnit, tx: Transaction) -> Registered:
+    principal, org_unit_id = tx.ctx.principal, uuid.uuid4()
     parent = await _named(tx, cmd.parent_id, "parent_id") if cmd.parent_id is not None else None
     parent_path = (await _now(tx, cmd.parent_id)).path if cmd.parent_id is not None else None
     effective_on = _effective(tx, cmd.effective_on)
@@ -152,7 +155,9 @@ async def register_org_unit(cmd: RegisterOrgUnit, org_unit_id: UUID, tx: Transac
     return Registered(id=org_unit_id, org_path=created.path, version=unit.version)
 
 
-async def rename_org_unit(org_unit_id: UUID, cmd: RenameOrgUnit, tx: Transaction) -> OrgUnitChanged:
+@HANDLERS.handles(RenameOrgUnit, status=200)
+async def rename_org_unit(cmd: RenameOrgUnit, tx: Transaction) -> OrgUnitChanged:
+    org_unit_id = cmd.org_unit_id
     unit = await _addressed(tx, org_unit_id)
     view = await _now(tx, org_unit_id)
     unit.rename(name=cmd.name, path=view.path, effective_on=_effective(tx, cmd.effective_on), at=tx.ctx.now)
@@ -165,7 +170,9 @@ async def rename_org_unit(org_unit_id: UUID, cmd: RenameOrgUnit, tx: Transaction
     return OrgUnitChanged(id=org_unit_id, org_path=view.path, version=unit.version, effective_on=renamed.effective_on)
 
 
-async def move_org_unit(org_unit_id: UUID, cmd: MoveOrgUnit, tx: Transaction) -> OrgUnitChanged:
+@HANDLERS.handles(MoveOrgUnit, status=200)
+async def move_org_unit(cmd: MoveOrgUnit, tx: Transaction) -> OrgUnitChanged:
+    org_unit_id = cmd.org_unit_id
     unit = await _addressed(tx, org_unit_id)
     parent = await _named(tx, cmd.parent_id, "parent_id")
     view, parent_view = await _now(tx, org_unit_id), await _now(tx, cmd.parent_id)
@@ -183,7 +190,8 @@ async def move_org_unit(org_unit_id: UUID, cmd: MoveOrgUnit, tx: Transaction) ->
     return OrgUnitChanged(id=org_unit_id, org_path=moved.path, version=unit.version, effective_on=moved.effective_on)
 
 
-async def merge_org_units(cmd: MergeOrgUnits, new_successor_id: UUID, tx: Transaction) -> OrgUnitChanged:
+@HANDLERS.handles(MergeOrgUnits, status=201)
+async def merge_org_units(cmd: MergeOrgUnits, tx: Transaction) -> OrgUnitChanged:
     """Merge into an existing unit (`successor_id`) or into one registered now (`successor`)."""
     if (cmd.successor_id is None) == (cmd.successor is None):
         raise InvalidInput("successor_id", "org_unit_merge_successor_one_of")
@@ -201,7 +209,7 @@ async def merge_org_units(cmd: MergeOrgUnits, new_successor_id: UUID, tx: Transa
     else:
         new = cmd.successor
         assert new is not None
-        successor_id = new_successor_id
+        successor_id = uuid.uuid4()
         parent_id = place_of_new_successor({u: v.parent_id for u, v in views.items()}, new.parent_id)
         if parent_id is None:
             raise InvalidInput("successor.parent_id", "org_unit_merge_parent_required")
@@ -237,7 +245,9 @@ async def merge_org_units(cmd: MergeOrgUnits, new_successor_id: UUID, tx: Transa
                           effective_on=effective_on)
 
 
-async def split_org_unit(org_unit_id: UUID, cmd: SplitOrgUnit, tx: Transaction) -> OrgUnitChanged:
+@HANDLERS.handles(SplitOrgUnit, status=200)
+async def split_org_unit(cmd: SplitOrgUnit, tx: Transaction) -> OrgUnitChanged:
+    org_unit_id = cmd.org_unit_id
     unit = await _addressed(tx, org_unit_id)
     view = await _now(tx, org_unit_id)
     shares = []
@@ -261,7 +271,9 @@ async def split_org_unit(org_unit_id: UUID, cmd: SplitOrgUnit, tx: Transaction) 
     return OrgUnitChanged(id=org_unit_id, org_path=view.path, version=unit.version, effective_on=divided.effective_on)
 
 
-async def dissolve_org_unit(org_unit_id: UUID, cmd: DissolveOrgUnit, tx: Transaction) -> OrgUnitChanged:
+@HANDLERS.handles(DissolveOrgUnit, status=200)
+async def dissolve_org_unit(cmd: DissolveOrgUnit, tx: Transaction) -> OrgUnitChanged:
+    org_unit_id = cmd.org_unit_id
     unit = await _addressed(tx, org_unit_id)
     view = await _now(tx, org_unit_id)
     successor = None
@@ -281,7 +293,9 @@ async def dissolve_org_unit(org_unit_id: UUID, cmd: DissolveOrgUnit, tx: Transac
     return OrgUnitChanged(id=org_unit_id, org_path=view.path, version=unit.version, effective_on=closed.effective_on)
 
 
-async def register_model(cmd: RegisterModel, model_id: UUID, tx: Transaction) -> Registered:
+@HANDLERS.handles(RegisterModel, status=201)
+async def register_model(cmd: RegisterModel, tx: Transaction) -> Registered:
+    model_id = uuid.uuid4()
     owner = await _named(tx, cmd.owner_org_unit_id, "owner_org_unit_id")
     owner_path = (await _now(tx, cmd.owner_org_unit_id)).path
     model = Model()

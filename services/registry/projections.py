@@ -15,7 +15,8 @@ from uuid import UUID
 
 import asyncpg
 
-from services.registry.domain import EVENT_TYPES, ModelRecorded
+from services.registry.event_types import EVENT_TYPES
+from services.registry.models import ModelRecorded
 from shared.domain.aggregate import DomainError
 from shared.projections import Projection
 from shared.store.event_store import StoredEvent

@@ -14,7 +14,8 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel
 
-from services.registry.domain import (
+from services.registry.calendar import vn_day
+from services.registry.org_units import (
     OrgUnitAbsorbed,
     OrgUnitClosed,
     OrgUnitCreated,
@@ -22,11 +23,11 @@ from services.registry.domain import (
     OrgUnitMergedInto,
     OrgUnitNameChanged,
     OrgUnitParentChanged,
-    vn_day,
 )
 from shared import hierarchy
 from shared.domain.events import DomainEvent
 from shared.hierarchy import OrgUnitView
+from shared.http.pages import Page, Paging, fetch_page
 
 
 class OrgUnitOut(BaseModel):
@@ -151,14 +152,15 @@ _MODELS = """
     select m.*, dvk_carrier(m.owner_org_unit_id, m.id) as carrier_org_unit_id from models m
      where (case when $2::date is null then dvk_carrier(m.owner_org_unit_id, m.id) else m.owner_org_unit_id end)
            in (select dvk_subtree($1, $2::date))
-       and ($3::int is null or m.year = $3)
-     order by m.registered_at, m.id"""
+       and ($3::int is null or m.year = $3)"""
 
 
-async def models_under(conn: asyncpg.Connection, root: UUID, on: date | None, year: int | None) -> list[ModelOut]:
+async def models_under(conn: asyncpg.Connection, root: UUID, on: date | None, year: int | None,
+                       paging: Paging) -> Page[ModelOut]:
     """Now: the models each unit of the subtree carries (its own and its predecessors'); on D: the
     models whose owner stood in the subtree as it was on D."""
-    return [ModelOut(**dict(r)) for r in await conn.fetch(_MODELS, root, on, year)]
+    return await fetch_page(conn, _MODELS, root, on, year, order_by="registered_at, id", paging=paging,
+                            item=lambda row: ModelOut(**row))
 
 
 async def model(conn: asyncpg.Connection, model_id: UUID) -> ModelOut | None:

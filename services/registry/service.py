@@ -8,7 +8,8 @@ from fastapi import FastAPI
 
 from services.registry import messages  # noqa: F401 - registers the service's messages
 from services.registry.api import router
-from services.registry.domain import EVENT_TYPES
+from services.registry.event_types import EVENT_TYPES
+from services.registry.handlers import HANDLERS
 from services.registry.projections import PROJECTIONS
 from shared.contracts import ModelRegistered
 from shared.contracts.registry_events import ORG_UNIT_EVENTS
@@ -22,6 +23,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
+    commands=HANDLERS,
     streams=[publishing_stream("registry")],
     publishes=[*ORG_UNIT_EVENTS, ModelRegistered],
     projections=PROJECTIONS,

@@ -52,7 +52,7 @@ async def test_a_province_merges_two_communes_and_every_service_follows(platform
         merged = await client.post(f"{registry}/org-unit-merges", headers={"Idempotency-Key": f"m-{uuid.uuid4()}"},
                                    json={"merged_ids": [nghia_do["id"]], "successor_id": bao_ha["id"]})
         assert merged.status_code == 201, merged.text
-        listed = (await client.get(f"{registry}/models", params={"under": bao_ha["org_path"]})).json()
+        listed = (await client.get(f"{registry}/models", params={"under": bao_ha["org_path"]})).json()["items"]
     by_id = {m["id"]: m for m in listed}
     assert set(by_id) == set(models.values()), "the successor's list carries both communes' models"
     assert by_id[models[nghia_do["id"]]]["owner_org_path"] == nghia_do["org_path"], "history stays true"

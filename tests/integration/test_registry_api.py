@@ -50,7 +50,8 @@ def _fields(response: httpx.Response) -> dict[str, dict[str, object]]:
 BAD_MODELS = [
     ("missing title", {"title": None}, "title", "missing"),
     ("title too short", {"title": "abc"}, "title", "string_too_short"),
-    ("year not a number", {"year": "năm nay"}, "year", "int_parsing"),
+    ("year not a number", {"year": "năm nay"}, "year", "int_type"),
+    ("year as text", {"year": "2025"}, "year", "int_type"),
     ("unknown recipient kind", {"recipient_kind": "group"}, "recipient_kind", "literal_error"),
     ("unknown field", {"field": "the_thao"}, "field", "enum"),
     ("owner not a uuid", {"owner_org_unit_id": "xã-bảo-hà"}, "owner_org_unit_id", "uuid_parsing"),
@@ -181,3 +182,29 @@ async def test_two_administrators_adding_the_same_unit_at_once_get_one_201_and_o
     conn = await asyncpg.connect(dsn)
     assert await conn.fetchval("select count(*) from org_unit_codes where code = '02953'") == 1
     await conn.close()
+
+
+async def test_models_are_listed_in_pages_with_their_total(registry) -> None:
+    client, _, province = registry
+    for i in range(3):
+        r = await client.post("/models", json=_model(province, title=f"Mô hình trang {i}"),
+                              headers=auth([Role.REGISTRAR]))
+        assert r.status_code == 201, r.text
+    first = (await client.get("/models", params={"limit": 2}, headers=auth())).json()
+    rest = (await client.get("/models", params={"limit": 2, "offset": 2}, headers=auth())).json()
+    assert (first["total"], first["limit"], first["offset"], len(first["items"])) == (3, 2, 0, 2)
+    assert (rest["total"], rest["offset"], len(rest["items"])) == (3, 2, 1)
+    assert {m["id"] for m in first["items"]}.isdisjoint(m["id"] for m in rest["items"])
+    too_many = await client.get("/models", params={"limit": 501}, headers=auth())
+    assert too_many.status_code == 422 and _fields(too_many)["limit"]["code"] == "less_than_equal"
+
+
+async def test_openapi_documents_each_commands_refusals_with_the_platforms_error_body(registry) -> None:
+    client, _, _ = registry
+    document = (await client.get("/openapi.json")).json()
+    responses = document["paths"]["/models"]["post"]["responses"]
+    assert {"400", "401", "403", "409", "413", "415", "422", "503"} <= set(responses)
+    assert all(responses[s]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+               for s in ("401", "403", "409", "413", "422"))
+    listing = document["paths"]["/models"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert "Page" in listing["$ref"]

@@ -153,14 +153,14 @@ async def test_a_moved_communes_registrar_keeps_registering_with_an_old_path_tok
     second = await tree.model("02989", "Mô hình sau khi chuyển", org="VN.15.02989")
     assert (await tree.get(f"/models/{second}", org="VN.15.02989")).json()["owner_org_path"] == "VN.16.02989"
     assert (await tree.get(f"/models/{first}")).json()["owner_org_path"] == "VN.15.02989"
-    under_16 = {m["id"] for m in (await tree.get("/models", unit_id=tree.ids["16"])).json()}
+    under_16 = {m["id"] for m in (await tree.get("/models", unit_id=tree.ids["16"])).json()["items"]}
     assert under_16 == {first, second}
-    assert (await tree.get("/models", unit_id=tree.ids["15"])).json() == []
-    as_before = (await tree.get("/org-units", unit_id=tree.ids["15"], on="2025-09-30")).json()
+    assert (await tree.get("/models", unit_id=tree.ids["15"])).json()["items"] == []
+    as_before = (await tree.get("/org-units", unit_id=tree.ids["15"], on="2025-09-30")).json()["items"]
     assert "VN.15.02989" in [u["path"] for u in as_before]
-    now = (await tree.get("/org-units", under="VN.16")).json()
+    now = (await tree.get("/org-units", under="VN.16")).json()["items"]
     assert [u["path"] for u in now] == ["VN.16", "VN.16.02989"]
-    [province] = (await tree.get("/org-units", unit_id=tree.ids["16"], shape="tree")).json()
+    [province] = (await tree.get("/org-units/tree", unit_id=tree.ids["16"])).json()
     assert [c["path"] for c in province["children"]] == ["VN.16.02989"]
     history = (await tree.get(f"/org-units/{unit}")).json()["history"]
     assert [(h["change"], h["path"], h["parent_id"]) for h in history] == [
@@ -198,7 +198,7 @@ async def test_a_province_administrator_merges_two_communes_and_the_successor_ca
                                              "effective_on": "2025-10-01"}, org="VN.15")
     assert r.status_code == 201, r.text
     assert r.json()["id"] == bao_yen
-    carried = {m["id"]: m for m in (await tree.get("/models", unit_id=bao_yen)).json()}
+    carried = {m["id"]: m for m in (await tree.get("/models", unit_id=bao_yen)).json()["items"]}
     assert set(carried) == {m_bao_ha, m_nghia_do, m_bao_yen}
     assert carried[m_bao_ha]["owner_org_unit_id"] == bao_ha
     assert carried[m_bao_ha]["owner_org_path"] == "VN.15.02989"
@@ -214,11 +214,11 @@ async def test_a_province_administrator_merges_two_communes_and_the_successor_ca
     merged = (await tree.get(f"/org-units/{bao_ha}")).json()
     assert merged["valid_to"] == "2025-10-01" and merged["successor_id"] == bao_yen
     assert merged["history"][-1]["change"] == "merged"
-    standing_now = [u["code"] for u in (await tree.get("/org-units", unit_id=tree.ids["15"])).json()]
+    standing_now = [u["code"] for u in (await tree.get("/org-units", unit_id=tree.ids["15"])).json()["items"]]
     assert standing_now == ["15", "02947"]
-    on_d = [u["code"] for u in (await tree.get("/org-units", unit_id=tree.ids["15"], on="2025-09-30")).json()]
+    on_d = [u["code"] for u in (await tree.get("/org-units", unit_id=tree.ids["15"], on="2025-09-30")).json()["items"]]
     assert sorted(on_d) == ["02947", "02953", "02989", "15"]
-    as_on = {m["id"] for m in (await tree.get("/models", unit_id=bao_ha, on="2025-09-30")).json()}
+    as_on = {m["id"] for m in (await tree.get("/models", unit_id=bao_ha, on="2025-09-30")).json()["items"]}
     assert as_on == {m_bao_ha}
     before = await tree.events()
     r = await tree.post("/models", {"title": "Mô hình của xã đã sáp nhập", "owner_org_unit_id": bao_ha,
@@ -274,8 +274,8 @@ async def test_after_a_split_each_model_is_listed_under_the_successor_it_was_ass
         "shares": [{"org_unit_id": nghia_do, "entity_ids": [m1]}, {"org_unit_id": bao_yen, "entity_ids": [m2]}],
         "default_successor_id": bao_yen, "effective_on": "2025-10-01"}, org="VN.15")
     assert r.status_code == 200, r.text
-    assert {m["id"] for m in (await tree.get("/models", unit_id=nghia_do)).json()} == {m1}
-    assert {m["id"] for m in (await tree.get("/models", unit_id=bao_yen)).json()} == {m2, m3}
+    assert {m["id"] for m in (await tree.get("/models", unit_id=nghia_do)).json()["items"]} == {m1}
+    assert {m["id"] for m in (await tree.get("/models", unit_id=bao_yen)).json()["items"]} == {m2, m3}
     [(subject, body)] = await tree.published("org_unit_split")
     assert subject == "dvk.registry.org_unit_split.VN.15.02989._"
     assert body["shares"][0]["entity_ids"] == [m1] and body["default_successor_id"] == bao_yen
@@ -352,7 +352,7 @@ async def test_merging_provinces_brings_their_communes_under_the_successor_unles
     assert r.status_code == 201, r.text
     moved = (await tree.get(f"/org-units/{commune.json()['id']}")).json()
     assert (moved["path"], moved["parent_id"]) == ("VN.15.03100", tree.ids["15"])
-    assert model in {m["id"] for m in (await tree.get("/models", unit_id=tree.ids["15"])).json()}
+    assert model in {m["id"] for m in (await tree.get("/models", unit_id=tree.ids["15"])).json()["items"]}
     assert (await tree.get(f"/models/{model}")).json()["owner_org_path"] == "VN.16.03100"
     twin = await tree.post("/org-units", {"code": "03100", "name": "Xã trùng mã", "kind": "commune",
                                           "parent_id": tree.ids["15"]})

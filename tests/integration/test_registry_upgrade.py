@@ -60,11 +60,11 @@ async def test_the_spines_units_and_models_are_found_after_the_upgrade(database:
                                                                        tmp_path: Path) -> None:
     bao_ha_model, nghia_do_model = await _spine_with_data(database, tmp_path)
     async with hosted(DEFINITION, database, isolated_nats.url) as (_, client):
-        units = (await client.get("/org-units", params={"under": "VN.15"}, headers=auth())).json()
+        units = (await client.get("/org-units", params={"under": "VN.15"}, headers=auth())).json()["items"]
         assert [(u["id"], u["path"], u["valid_from"]) for u in units] == [
             (str(PROVINCE), "VN.15", "2025-09-01"), (str(NGHIA_DO), "VN.15.02953", "2025-09-01"),
             (str(BAO_HA), "VN.15.02989", "2025-09-01")]
-        listed = (await client.get("/models", params={"unit_id": str(PROVINCE)}, headers=auth())).json()
+        listed = (await client.get("/models", params={"unit_id": str(PROVINCE)}, headers=auth())).json()["items"]
         assert {m["id"] for m in listed} == {str(bao_ha_model), str(nghia_do_model)}
         history = (await client.get(f"/org-units/{BAO_HA}", headers=auth())).json()["history"]
         assert [(h["change"], h["effective_on"]) for h in history] == [("registered", "2025-09-01")]
@@ -73,7 +73,7 @@ async def test_the_spines_units_and_models_are_found_after_the_upgrade(database:
             "merged_ids": [str(NGHIA_DO)], "successor_id": str(BAO_HA), "effective_on": "2025-10-01"},
             headers=auth(org="VN.15"))
         assert merged.status_code == 201, merged.text
-        carried = (await client.get("/models", params={"unit_id": str(BAO_HA)}, headers=auth())).json()
+        carried = (await client.get("/models", params={"unit_id": str(BAO_HA)}, headers=auth())).json()["items"]
         assert {m["id"] for m in carried} == {str(bao_ha_model), str(nghia_do_model)}
         again = await client.post("/org-units", json={"code": "02989", "name": "Xã trùng mã", "kind": "commune",
                                                       "parent_id": str(PROVINCE)}, headers=auth())

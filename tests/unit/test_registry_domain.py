@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 
 from services.registry import messages  # noqa: F401 - every refusal below must have its message
-from services.registry.domain import (
-    Model,
-    ModelField,
-    ModelRecorded,
+from services.registry.models import Model, ModelField, ModelRecorded
+from services.registry.org_units import (
     OrgUnit,
     OrgUnitAbsorbed,
     OrgUnitClosed,

@@ -1,4 +1,4 @@
-"""Registry aggregates: org units through their whole life, and the models/exemplars units register.
+"""Org units through their whole life: registered, renamed, moved, merged, split, dissolved.
 
 Pure: every id, time and fact from the hierarchy (a unit's path now, whether a target lies in a
 subtree, how many models a unit carries) arrives with the call; the methods only decide and record
@@ -11,35 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from services.registry.calendar import show, vn_day
+from services.registry.event_types import EVENT_TYPES
 from shared.domain.aggregate import Aggregate, DomainError, InvalidInput, Problem
-from shared.domain.events import DomainEvent, EventTypes
-from shared.i18n import VN_TZ
-
-EVENT_TYPES = EventTypes()
-
-
-class ModelField(StrEnum):
-    """Lĩnh vực: the four fields of social life the movement's models are grouped by."""
-
-    KINH_TE = "kinh_te"                                     # kinh tế — economy
-    VAN_HOA_XA_HOI = "van_hoa_xa_hoi"                       # văn hoá – xã hội — culture and society
-    QUOC_PHONG_AN_NINH = "quoc_phong_an_ninh"               # quốc phòng – an ninh — defence and security
-    XAY_DUNG_HE_THONG_CHINH_TRI = "xay_dung_he_thong_chinh_tri"  # xây dựng hệ thống chính trị
-
-
-def vn_day(moment: datetime) -> date:
-    """The calendar day in Vietnam: what an effective date defaults to."""
-    return moment.astimezone(VN_TZ).date()
-
-
-def show(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+from shared.domain.events import DomainEvent
 
 
 @EVENT_TYPES.register
@@ -134,21 +114,6 @@ class OrgUnitClosed(DomainEvent):
     successor_id: UUID | None
     reason: str | None
     effective_on: date
-    at: datetime
-
-
-@EVENT_TYPES.register
-class ModelRecorded(DomainEvent):
-    NAME = "ModelRecorded"
-    model_id: UUID
-    title: str
-    description: str | None
-    owner_org_unit_id: UUID
-    owner_org_path: str
-    owner_org_name: str
-    recipient_kind: Literal["collective", "individual"]
-    field: ModelField
-    year: int
     at: datetime
 
 
@@ -391,32 +356,3 @@ def merge(merged: Sequence[OrgUnit], successor: OrgUnit, *, paths: Mapping[UUID,
     successor.record(OrgUnitAbsorbed(
         org_unit_id=successor.id, name=successor.name, path=successor_path, merged_ids=[u.id for u in merged],
         merged_paths=[paths[u.id] for u in merged], effective_on=effective_on, at=at))
-
-
-class Model(Aggregate):
-    """A "Dân vận khéo" model (mô hình) or exemplar (điển hình), collective or individual."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.recorded: ModelRecorded | None = None
-
-    def apply(self, event: DomainEvent) -> None:
-        if isinstance(event, ModelRecorded):
-            self.recorded = event
-
-    def register(self, *, model_id: UUID, title: str, description: str | None, owner: OrgUnit,
-                 recipient_kind: Literal["collective", "individual"], field: ModelField, year: int,
-                 at: datetime, owner_path: str | None = None) -> None:
-        """`owner_path` is the owner's path now (default: the path it was created with)."""
-        if self.recorded is not None:
-            raise DomainError("model_already_registered", model_id=model_id)
-        if owner.created is None:
-            raise DomainError("org_unit_unknown")
-        owner._ensure_standing("owner_org_unit_id")
-        if year > at.year + 1:
-            raise DomainError("model_year_in_future", year=year)
-        self.record(ModelRecorded(
-            model_id=model_id, title=title.strip(), description=description,
-            owner_org_unit_id=owner.created.org_unit_id,
-            owner_org_path=owner_path or owner.created.path, owner_org_name=owner.name,
-            recipient_kind=recipient_kind, field=field, year=year, at=at))
