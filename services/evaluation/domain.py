@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict
 from shared.domain.aggregate import Aggregate, DomainError, InvalidInput, Problem
 from shared.domain.events import DomainEvent, EventTypes
 from shared.i18n import VN_TZ
-from shared.subjects import in_subtree
 
 EVENT_TYPES = EventTypes()
 RecipientKind = Literal["collective", "individual"]
@@ -79,6 +78,7 @@ class KnownModel:
     owner_org_name: str
     recipient_kind: RecipientKind
     year: int
+    owner_org_unit_id: UUID | None = None
 
 
 @EVENT_TYPES.register
@@ -88,6 +88,8 @@ class CriteriaSetDefined(DomainEvent):
     code: str
     name: str
     org_path: str
+    org_unit_id: UUID | None = None
+    """The issuing unit (None in events stored before units had ids: found by `org_path`)."""
     year: int | None
     valid_from: date | None
     pass_score: float
@@ -114,6 +116,8 @@ class InspectionRecorded(DomainEvent):
     inspected_on: date
     notes: str | None
     at: datetime
+    owner_org_unit_id: UUID | None = None
+    """The model's owner unit (None in events stored before units had ids)."""
 
     @property
     def inspected_at(self) -> datetime:
@@ -145,7 +149,8 @@ class CriteriaSet(Aggregate):
             self.defined = event
 
     def define(self, *, criteria_set_id: UUID, code: str, name: str, org_path: str, year: int | None,
-               valid_from: date | None, pass_score: float, criteria: Sequence[Criterion], at: datetime) -> None:
+               valid_from: date | None, pass_score: float, criteria: Sequence[Criterion], at: datetime,
+               org_unit_id: UUID | None = None) -> None:
         if self.defined is not None:
             raise DomainError("criteria_set_already_defined", code=self.defined.code)
         problems = _Problems()
@@ -169,7 +174,8 @@ class CriteriaSet(Aggregate):
             problems.add("pass_score", "pass_score_above_total", pass_score=pass_score, total=float(total))
         problems.raise_any()
         self.record(CriteriaSetDefined(
-            criteria_set_id=criteria_set_id, code=code, name=name.strip(), org_path=org_path, year=year,
+            criteria_set_id=criteria_set_id, code=code, name=name.strip(), org_path=org_path, org_unit_id=org_unit_id,
+            year=year,
             valid_from=valid_from, pass_score=pass_score, criteria=list(criteria), at=at))
 
     def in_force_on(self, day: date) -> bool:
@@ -180,8 +186,6 @@ class CriteriaSet(Aggregate):
             return False
         return d.valid_from is None or day >= d.valid_from
 
-    def applies_to(self, org_path: str) -> bool:
-        return self.defined is not None and in_subtree(org_path, self.defined.org_path)
 
 
 class Inspection(Aggregate):
@@ -203,8 +207,10 @@ class Inspection(Aggregate):
         if isinstance(event, InspectionRecorded):
             self.recorded = event
 
-    def assess(self, *, inspection_id: UUID, model: KnownModel, criteria_set: CriteriaSet,
+    def assess(self, *, inspection_id: UUID, model: KnownModel, criteria_set: CriteriaSet, applies: bool,
                scores: Sequence[GivenScore], inspected_on: date | None, notes: str | None, at: datetime) -> None:
+        """`applies`: the model's owner lies (now) in the subtree of the criteria set's issuing unit —
+        a fact of the hierarchy, handed in."""
         if self.recorded is not None:
             raise DomainError("inspection_already_recorded", inspection_id=self.recorded.inspection_id)
         rules = criteria_set.defined
@@ -217,7 +223,7 @@ class Inspection(Aggregate):
             problems.add("inspected_on", "inspected_on_in_future")
         elif not criteria_set.in_force_on(day):
             problems.add("criteria_set_id", "criteria_set_not_in_force", date=day.strftime("%d/%m/%Y"))
-        if not criteria_set.applies_to(model.owner_org_path):
+        if not applies:
             problems.add("criteria_set_id", "criteria_set_not_applicable", org_path=rules.org_path,
                          model_org_path=model.owner_org_path)
         given = self._check_scores(rules.criteria, scores, problems)
@@ -226,8 +232,9 @@ class Inspection(Aggregate):
         total = sum((_decimal(s.score) for s in awarded), Decimal(0))
         self.record(InspectionRecorded(
             inspection_id=inspection_id, model_id=model.model_id, model_title=model.title,
-            owner_org_path=model.owner_org_path, owner_org_name=model.owner_org_name,
-            recipient_kind=model.recipient_kind, criteria_set_id=rules.criteria_set_id,
+            owner_org_path=model.owner_org_path, owner_org_unit_id=model.owner_org_unit_id,
+            owner_org_name=model.owner_org_name, recipient_kind=model.recipient_kind,
+            criteria_set_id=rules.criteria_set_id,
             criteria_set_code=rules.code, criteria_set_name=rules.name, scores=awarded, total_score=float(total),
             pass_score=rules.pass_score, passed=total >= _decimal(rules.pass_score), inspected_on=day,
             notes=notes, at=at))

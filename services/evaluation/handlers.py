@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from uuid import UUID
 
 import asyncpg
@@ -17,10 +18,12 @@ from services.evaluation.domain import (
     Inspection,
     InspectionRecorded,
 )
-from shared.auth.dependencies import ensure_scope
-from shared.commands import Transaction
+from shared.auth.scope import ensure_covers, unit_in_scope
+from shared.commands import CommandHandlers, Transaction
 from shared.contracts import CriterionScore, InspectionFailed, InspectionPassed
 from shared.domain.aggregate import DomainError, InvalidInput, Problem
+
+HANDLERS = CommandHandlers()
 
 
 class CriteriaSetIssued(BaseModel):
@@ -47,12 +50,15 @@ def inspection_stream(inspection_id: UUID) -> str:
     return f"inspection-{inspection_id}"
 
 
-async def define_criteria_set(cmd: DefineCriteriaSet, criteria_set_id: UUID, tx: Transaction) -> CriteriaSetIssued:
+@HANDLERS.handles(DefineCriteriaSet, status=201)
+async def define_criteria_set(cmd: DefineCriteriaSet, tx: Transaction) -> CriteriaSetIssued:
     """Ban hành bộ tiêu chí: only within the caller's scope; the code is unique at the issuing unit."""
-    ensure_scope(tx.ctx.principal, cmd.org_path)
+    issuer = await unit_in_scope(tx.conn, tx.ctx.principal, cmd.org_path)
+    criteria_set_id = uuid.uuid4()
     criteria_set = CriteriaSet()
     criteria_set.define(
-        criteria_set_id=criteria_set_id, code=cmd.code, name=cmd.name, org_path=cmd.org_path, year=cmd.year,
+        criteria_set_id=criteria_set_id, code=cmd.code, name=cmd.name, org_path=cmd.org_path,
+        org_unit_id=issuer.id, year=cmd.year,
         valid_from=cmd.valid_from, pass_score=cmd.pass_score,
         criteria=[Criterion(**c.model_dump()) for c in cmd.criteria], at=tx.ctx.now)
     defined = criteria_set.pending[0]
@@ -68,7 +74,8 @@ async def define_criteria_set(cmd: DefineCriteriaSet, criteria_set_id: UUID, tx:
                              version=criteria_set.version)
 
 
-async def record_inspection(cmd: RecordInspection, inspection_id: UUID, tx: Transaction) -> InspectionResult:
+@HANDLERS.handles(RecordInspection, status=201)
+async def record_inspection(cmd: RecordInspection, tx: Transaction) -> InspectionResult:
     """Ghi kết quả kiểm tra, đánh giá, then tell everyone whether the model passed.
 
     The model comes from this service's own read model of the registry's events, so a model
@@ -84,10 +91,17 @@ async def record_inspection(cmd: RecordInspection, inspection_id: UUID, tx: Tran
         unknown.append(Problem("criteria_set_id", "criteria_set_unknown", {}))
     if model is None or criteria_set is None:
         raise InvalidInput.of(unknown)
-    ensure_scope(tx.ctx.principal, model.owner_org_path)
+    owner = await projections.owner_unit(tx.conn, model.owner_org_unit_id, model.owner_org_path)
+    if owner is None:
+        raise InvalidInput("model_id", "model_unknown")
+    await ensure_covers(tx.conn, tx.ctx.principal, owner, model.model_id)
+    rules = criteria_set.defined
+    applies = rules is not None and await projections.criteria_set_applies(tx.conn, rules.org_unit_id,
+                                                                          rules.org_path, model)
+    inspection_id = uuid.uuid4()
     inspection = Inspection()
     inspection.assess(
-        inspection_id=inspection_id, model=model, criteria_set=criteria_set,
+        inspection_id=inspection_id, model=model, criteria_set=criteria_set, applies=applies,
         scores=[GivenScore(s.code, s.score) for s in cmd.scores], inspected_on=cmd.inspected_on,
         notes=cmd.notes, at=tx.ctx.now)
     recorded = inspection.pending[0]

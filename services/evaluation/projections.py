@@ -1,15 +1,11 @@
 """The evaluation service's read models: written in the transaction of the command or of the
-delivered event they come from, read by the query routes and by the handlers' lookups.
-
-Visibility follows the direction facts flow in the hierarchy: a criteria set is seen by the units
-below its issuer (it applies to them) and by the issuer's ancestors; a model and its inspections
-are seen within the subtree of a scope that covers the model's owner.
-"""
+delivered event they come from; read by the handlers' lookups here and by the query routes through
+`queries.py`."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -20,8 +16,6 @@ from shared.projections import Projection
 from shared.store.event_store import StoredEvent
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
-LATEST_FIRST = "inspected_on desc, recorded_at desc, id desc"
-"""The order in which "the latest inspection counts" is decided, here and in every query."""
 
 
 # --- writes ---------------------------------------------------------------------------------------
@@ -41,24 +35,24 @@ async def add_known_model(conn: asyncpg.Connection, e: ModelRegistered, source: 
 async def add_criteria_set(conn: asyncpg.Connection, e: CriteriaSetDefined, actor: str, version: int) -> None:
     await conn.execute(
         """insert into criteria_sets (id, code, name, org_path, year, valid_from, pass_score, max_total, criteria,
-                                      defined_at, defined_by, version)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)
+                                      defined_at, defined_by, version, org_unit_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13)
            on conflict (id) do nothing""",
         e.criteria_set_id, e.code, e.name, e.org_path, e.year, e.valid_from, e.pass_score,
         sum(c.max_score for c in e.criteria), json.dumps([c.model_dump() for c in e.criteria], ensure_ascii=False),
-        e.at, actor, version)
+        e.at, actor, version, e.org_unit_id)
 
 
 async def add_inspection(conn: asyncpg.Connection, e: InspectionRecorded, actor: str, version: int) -> None:
     await conn.execute(
         """insert into inspections (id, model_id, model_title, owner_org_path, criteria_set_id, criteria_set_name,
                                     scores, total_score, pass_score, passed, inspected_on, notes, recorded_at,
-                                    recorded_by, version)
-           values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15)
+                                    recorded_by, version, owner_org_unit_id)
+           values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16)
            on conflict (id) do nothing""",
         e.inspection_id, e.model_id, e.model_title, e.owner_org_path, e.criteria_set_id, e.criteria_set_name,
         json.dumps([s.model_dump() for s in e.scores]), e.total_score, e.pass_score, e.passed, e.inspected_on,
-        e.notes, e.at, actor, version)
+        e.notes, e.at, actor, version, e.owner_org_unit_id)
 
 
 class CriteriaSetsProjection(Projection):
@@ -104,7 +98,16 @@ async def known_model(conn: Db, model_id: UUID) -> KnownModel | None:
     if row is None:
         return None
     return KnownModel(model_id=row["model_id"], title=row["title"], owner_org_path=row["owner_org_path"],
-                      owner_org_name=row["owner_org_name"], recipient_kind=row["recipient_kind"], year=row["year"])
+                      owner_org_name=row["owner_org_name"], recipient_kind=row["recipient_kind"], year=row["year"],
+                      owner_org_unit_id=row["owner_org_unit_id"])
+
+
+async def criteria_set_applies(conn: Db, set_unit_id: UUID | None, set_org_path: str, model: KnownModel) -> bool:
+    """Whether the model's owner is carried, now, within the subtree of the criteria set's issuing unit
+    (a merged commune's models are within its successor's area, as the hierarchy says)."""
+    return bool(await conn.fetchval(
+        """select dvk_carrier(dvk_unit_of($3, $5), $4) in (select dvk_subtree(dvk_carrier(dvk_unit_of($1, $2))))""",
+        set_unit_id, set_org_path, model.owner_org_unit_id, model.model_id, model.owner_org_path))
 
 
 async def criteria_set_code_taken(conn: Db, org_path: str, code: str) -> bool:
@@ -112,63 +115,7 @@ async def criteria_set_code_taken(conn: Db, org_path: str, code: str) -> bool:
         "select exists(select 1 from criteria_sets where org_path = $1 and code = $2)", org_path, code))
 
 
-# --- queries --------------------------------------------------------------------------------------
-
-def _plain(row: asyncpg.Record, *json_columns: str) -> dict[str, Any]:
-    out = dict(row)
-    for column in json_columns:
-        if isinstance(out.get(column), str):
-            out[column] = json.loads(out[column])
-    return out
-
-
-_SUBTREE = "({col} = $1 or {col} like $1 || '.%')"
-_VISIBLE_SET = "(org_path = $1 or org_path like $1 || '.%' or $1 like org_path || '.%')"
-"""A criteria set issued at, below, or above (it then applies here) the given path."""
-
-
-async def list_criteria_sets(db: Db, scope: str, year: int | None) -> list[dict[str, Any]]:
-    rows = await db.fetch(
-        f"""select * from criteria_sets where {_VISIBLE_SET}
-            and ($2::int is null or year = $2 or (year is null and extract(year from valid_from) <= $2))
-            order by org_path, defined_at""", scope, year)
-    return [_plain(r, "criteria") for r in rows]
-
-
-async def get_criteria_set(db: Db, scope: str, criteria_set_id: UUID) -> dict[str, Any] | None:
-    row = await db.fetchrow(f"select * from criteria_sets where id = $2 and {_VISIBLE_SET}", scope, criteria_set_id)
-    return None if row is None else _plain(row, "criteria")
-
-
-_WITH_LATEST = f"""
-    select m.*, to_jsonb(li) as latest_inspection
-    from known_models m
-    left join lateral (
-        select i.id, i.criteria_set_id, i.criteria_set_name, i.passed, i.total_score, i.pass_score, i.inspected_on
-        from inspections i where i.model_id = m.model_id order by {LATEST_FIRST} limit 1) li on true"""
-
-
-async def list_known_models(db: Db, root: str, year: int | None) -> list[dict[str, Any]]:
-    rows = await db.fetch(
-        f"""{_WITH_LATEST} where {_SUBTREE.format(col="m.owner_org_path")}
-            and ($2::int is null or m.year = $2) order by m.registered_at""", root, year)
-    return [_plain(r, "latest_inspection") for r in rows]
-
-
-async def get_known_model(db: Db, model_id: UUID) -> dict[str, Any] | None:
-    row = await db.fetchrow(f"{_WITH_LATEST} where m.model_id = $1", model_id)
-    return None if row is None else _plain(row, "latest_inspection")
-
-
-async def get_inspection(db: Db, inspection_id: UUID) -> dict[str, Any] | None:
-    row = await db.fetchrow("select * from inspections where id = $1", inspection_id)
-    return None if row is None else _plain(row, "scores")
-
-
-async def list_inspections(db: Db, root: str, model_id: UUID | None, passed: bool | None) -> list[dict[str, Any]]:
-    """Newest first: for one model, the first row is the inspection that counts."""
-    rows = await db.fetch(
-        f"""select * from inspections where {_SUBTREE.format(col="owner_org_path")}
-            and ($2::uuid is null or model_id = $2) and ($3::boolean is null or passed = $3)
-            order by {LATEST_FIRST}""", root, model_id, passed)
-    return [_plain(r, "scores") for r in rows]
+async def owner_unit(conn: Db, unit_id: UUID | None, path: str) -> UUID | None:
+    """The unit a row names: by id, or by the path it stored before units had ids."""
+    found: UUID | None = await conn.fetchval("select dvk_unit_of($1, $2)", unit_id, path)
+    return found

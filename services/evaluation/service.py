@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.evaluation import messages  # noqa: F401 - registers the service's messages
 from services.evaluation.api import router
 from services.evaluation.domain import EVENT_TYPES
+from services.evaluation.handlers import HANDLERS
 from services.evaluation.projections import PROJECTIONS
 from services.evaluation.subscriptions import SUBSCRIPTIONS
 from shared.contracts import InspectionFailed, InspectionPassed
@@ -25,6 +26,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
+    commands=HANDLERS,
     streams=[publishing_stream("evaluation")],
     publishes=[InspectionPassed, InspectionFailed],
     subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("evaluation")],

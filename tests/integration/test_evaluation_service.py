@@ -26,6 +26,7 @@ from shared.envelope import CloudEvent
 from shared.i18n import VN_TZ
 from shared.runtime.postgres import EmbeddedPostgres
 from tests.conftest import auth
+from tests.integration.polling import eventually
 from tests.integration.service_host import hosted
 from tests.jetstream import read_events
 
@@ -114,10 +115,19 @@ async def platform(postgres: EmbeddedPostgres, database: str, isolated_nats: Any
                                                           "parent_id": root["id"]})
         commune = await _create(registry, "/org-units", {"code": "04321", "name": "Xã Bảo Hà", "kind": "commune",
                                                          "parent_id": province["id"]})
+        # Another province: its users stand outside everything below, by the hierarchy, not by a path.
+        await _create(registry, "/org-units", {"code": "31", "name": "Thành phố Hải Phòng", "kind": "province",
+                                               "parent_id": root["id"]})
         province_model = await _register_model(registry, province["id"], "Dân vận khéo trong chuyển đổi số")
         commune_model = await _register_model(registry, commune["id"], "Dân vận khéo xây dựng nông thôn mới")
         for model_id in (province_model, commune_model):
             await _known_to_evaluation(evaluation, model_id)
+
+        async def other_province_known() -> bool:
+            r = await evaluation.get(f"/models/{commune_model}", headers=auth(org="VN.31"))
+            return r.status_code == 404  # 403 scope_unit_unknown until evaluation's tree has VN.31
+
+        await eventually(other_province_known, within=10)
         yield Platform(registry, evaluation, postgres.dsn(evaluation_db), isolated_nats.url, province_model,
                        commune_model)
 
@@ -145,7 +155,7 @@ async def test_a_registered_model_is_known_with_its_owner(platform: Platform) ->
     model = await _known_to_evaluation(platform.evaluation, platform.commune_model)
     assert (model["owner_org_path"], model["owner_org_name"], model["year"]) == ("VN.15.04321", "Xã Bảo Hà", YEAR)
     assert model["latest_inspection"] is None
-    listed = (await platform.evaluation.get("/models", params={"under": "VN.15.04321"}, headers=auth())).json()
+    listed = (await platform.evaluation.get("/models", params={"under": "VN.15.04321"}, headers=auth())).json()["items"]
     assert [m["model_id"] for m in listed] == [platform.commune_model]
 
 
@@ -181,7 +191,7 @@ async def test_inspections_pass_or_fail_and_reach_jetstream_about_the_models_own
     assert none_about_the_inspector == []
 
     history = (await platform.evaluation.get("/inspections", params={"model_id": platform.commune_model},
-                                             headers=auth())).json()
+                                             headers=auth())).json()["items"]
     assert [h["id"] for h in history] == [outcomes["passed"]["id"], outcomes["failed"]["id"]]  # newest first
     model = await _known_to_evaluation(platform.evaluation, platform.commune_model)
     assert (model["latest_inspection"]["id"], model["latest_inspection"]["passed"]) == (outcomes["passed"]["id"], True)
@@ -197,7 +207,7 @@ BAD_INSPECTIONS = [
     ("missing scores", {"scores": None}, "scores", "missing"),
     ("model not a uuid", {"model_id": "mô-hình-1"}, "model_id", "uuid_parsing"),
     ("scores not a list", {"scores": "20,20,15,20"}, "scores", "list_type"),
-    ("score not a number", {"scores": [{"code": "lan_toa", "score": "hai mươi"}]}, "scores.0.score", "float_parsing"),
+    ("score not a number", {"scores": [{"code": "lan_toa", "score": "hai mươi"}]}, "scores.0.score", "float_type"),
     ("date not a date", {"inspected_on": "15/10/2025"}, "inspected_on", "date_from_datetime_parsing"),
     ("extra field", {"passed": True}, "passed", "extra_forbidden"),
     ("date before any plan", {"inspected_on": "0001-01-01"}, "inspected_on", "greater_than_equal"),
@@ -284,8 +294,8 @@ async def test_a_criteria_set_code_is_taken_once_per_issuer_and_seen_below_it(pl
     assert await platform.event_count() == before
     commune_sees = await platform.evaluation.get("/criteria-sets", headers=auth(org="VN.15.04321"))
     other_sees = await platform.evaluation.get("/criteria-sets", headers=auth(org="VN.31"))
-    assert [s["id"] for s in commune_sees.json()] == [first["id"]]
-    assert other_sees.json() == []
+    assert [s["id"] for s in commune_sees.json()["items"]] == [first["id"]]
+    assert other_sees.json()["items"] == []
 
 
 async def test_a_repeated_request_with_its_idempotency_key_records_one_inspection(platform: Platform) -> None:

@@ -60,6 +60,16 @@ async def _count(database: str, table: str) -> int:
         await conn.close()
 
 
+async def _unit(database: str, code: str) -> uuid.UUID:
+    conn = await asyncpg.connect(database)
+    try:
+        found: uuid.UUID = await conn.fetchval("select org_unit_id from org_unit_versions where code = $1 limit 1",
+                                               code)
+        return found
+    finally:
+        await conn.close()
+
+
 async def snapshot(database: str, tables: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
     conn = await asyncpg.connect(database)
     try:
@@ -102,13 +112,14 @@ async def test_registry_projections_rebuild_identical(database: str, isolated_na
 async def test_evaluation_projections_rebuild_identical(database: str, isolated_nats: EmbeddedNats) -> None:
     criteria = [{"code": c, "name_vi": c, "name_en": c, "max_score": 50} for c in ("thuyet_phuc", "lan_toa")]
     async with service(EVALUATION, database, isolated_nats.url) as (client, js):
-        models = [model_registered(title=f"Mô hình {i}") for i in range(6)]
+        owner = await _unit(database, "02989")  # Xã Bảo Hà, in the tree the helper published
+        models = [model_registered(org_path="VN.15.02989", title=f"Mô hình {i}").model_copy(
+            update={"owner_org_unit_id": owner}) for i in range(6)]
         for m in models:
             await publish(js, m)
 
-        async def known() -> bool:
-            r = await client.get("/models", headers=ADMIN)
-            return r.status_code == 200 and len(r.json()) >= len(models)
+        async def known() -> bool:  # by the table: this service's tree is empty, so no list would show them
+            return await _count(database, "known_models") >= len(models)
 
         await eventually(known, within=WAIT)
         r = await client.post("/criteria-sets", headers=ADMIN, json={
@@ -143,9 +154,8 @@ async def test_awards_projections_rebuild_identical(database: str, isolated_nats
         again = _passed("VN.15.X0", now + timedelta(days=1))
         await publish(js, again.model_copy(update={"model_id": models[0].model_id}))  # a newer inspection
 
-        async def eligible() -> bool:
-            r = await client.get("/eligible-models", headers=secretary)
-            return r.status_code == 200 and len(r.json()) >= len(models)
+        async def eligible() -> bool:  # by the table: this service's tree is empty, so no list would show them
+            return await _count(database, "eligible_models") >= len(models)
 
         await eventually(eligible, within=WAIT)
         r = await client.post("/rounds", headers=secretary, json={
