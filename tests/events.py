@@ -77,3 +77,16 @@ def org_tree() -> list[IntegrationEvent]:
                                  merged_ids=[ids["02953"]], merged_paths=["VN.15.02953"],
                                  effective_on=date(2025, 7, 1), merged_at=AT))
     return events
+
+
+def org_units(*paths: str) -> list[IntegrationEvent]:
+    """A tree holding each path (and its ancestors), parents first, as the registry would publish it:
+    for a service's tests that need its hierarchy copy to know the units their events name."""
+    wanted = sorted({".".join(p.split(".")[:i]) for p in paths for i in range(1, len(p.split(".")) + 1)},
+                    key=lambda p: (p.count("."), p))
+    ids = {path: uuid.uuid4() for path in wanted}
+    return [OrgUnitRegistered(org_path=path, org_unit_id=ids[path], code=path.rsplit(".", 1)[-1],
+                              name=f"Đơn vị {path}", kind="unit",
+                              parent_id=ids[path.rsplit(".", 1)[0]] if "." in path else None,
+                              registered_at=datetime(2020, 1, 1, tzinfo=UTC))
+            for path in wanted]

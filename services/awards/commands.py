@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.awards.domain import AwardType, QuotaLine, RoundKind
@@ -50,9 +50,20 @@ class OpenRound(CommandInput):
         return quotas
 
 
-class NominateModel(CommandInput):
+class NominateModelInput(CommandInput):
     """Đề nghị khen thưởng — put a model that passed inspection forward in a round."""
 
     model_id: UUID
     award_type: AwardType
     summary: str | None = Field(default=None, max_length=5000, description="Tóm tắt thành tích")
+
+
+class NominateModel(NominateModelInput):
+    round_id: UUID
+
+
+class GrantAward(BaseModel):
+    """Quyết định khen thưởng — the council grants a nomination of a round (no body: the path says which)."""
+
+    round_id: UUID
+    nomination_id: UUID

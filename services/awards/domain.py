@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict
 from shared.contracts import RecipientKind
 from shared.domain.aggregate import Aggregate, DomainError, InvalidInput
 from shared.domain.events import DomainEvent, EventTypes
-from shared.subjects import in_subtree
 
 EVENT_TYPES = EventTypes()
 
@@ -95,6 +94,8 @@ class EligibleModel(BaseModel):
     recipient_kind: RecipientKind
     inspection_id: UUID
     total_score: float
+    owner_org_unit_id: UUID | None = None
+    """The model's owner unit (None in snapshots taken before units had ids: found by `org_path`)."""
 
 
 @EVENT_TYPES.register
@@ -108,6 +109,8 @@ class RoundOpened(DomainEvent):
     decision_date: date | None
     quotas: list[QuotaLine]
     at: datetime
+    org_unit_id: UUID | None = None
+    """The awarding body (None in events stored before units had ids: found by `org_path`)."""
 
 
 @EVENT_TYPES.register
@@ -162,7 +165,8 @@ class Round(Aggregate):
 
     @classmethod
     def open(cls, *, round_id: UUID, name: str, kind: RoundKind, year: int, org_path: str,
-             quotas: Sequence[QuotaLine], decision_date: date | None, at: datetime) -> Round:
+             quotas: Sequence[QuotaLine], decision_date: date | None, at: datetime,
+             org_unit_id: UUID | None = None) -> Round:
         """Mở đợt: a round needs at least one quota line, each (award type, recipient kind) once."""
         if not quotas:
             raise InvalidInput("quotas", "round_quotas_empty")
@@ -181,7 +185,7 @@ class Round(Aggregate):
             raise InvalidInput("decision_date", "round_decision_date_year", year=year)
         new = cls()
         new.record(RoundOpened(round_id=round_id, name=name.strip(), kind=kind, year=year, org_path=org_path,
-                               decision_date=decision_date, quotas=list(quotas), at=at))
+                               org_unit_id=org_unit_id, decision_date=decision_date, quotas=list(quotas), at=at))
         return new
 
     def _require_opened(self) -> RoundOpened:
@@ -189,11 +193,14 @@ class Round(Aggregate):
             raise NotInRound("round_not_found")
         return self.opened
 
-    def nominate(self, *, nomination_id: UUID, model: EligibleModel, award_type: AwardType, summary: str | None,
-                 at: datetime) -> None:
-        """Đề nghị: only a model of the round's subtree, for a quota the round has, once per award type."""
+    def nominate(self, *, nomination_id: UUID, model: EligibleModel, inside: bool, award_type: AwardType,
+                 summary: str | None, at: datetime) -> None:
+        """Đề nghị: only a model of the round's subtree, for a quota the round has, once per award type.
+
+        `inside`: the model's owner is carried, now, within the awarding body's subtree — a fact of the
+        hierarchy the handler reads and hands in."""
         opened = self._require_opened()
-        if not in_subtree(model.org_path, opened.org_path):
+        if not inside:
             raise InvalidInput("model_id", "model_outside_round", org_path=model.org_path,
                                round_org_path=opened.org_path)
         if (award_type, model.recipient_kind) not in self.quotas:

@@ -6,7 +6,7 @@ read each other's databases); the round tables mirror the round streams for the 
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -27,16 +27,17 @@ async def record_passed_inspection(conn: asyncpg.Connection, e: InspectionPassed
     """
     changed = await conn.fetchval(
         """insert into eligible_models as m (model_id, title, org_path, owner_org_name, recipient_kind,
-                                             inspection_id, total_score, passed_at, updated_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                             inspection_id, total_score, passed_at, updated_at, owner_org_unit_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            on conflict (model_id) do update set
                title = excluded.title, org_path = excluded.org_path, owner_org_name = excluded.owner_org_name,
+               owner_org_unit_id = excluded.owner_org_unit_id,
                recipient_kind = excluded.recipient_kind, inspection_id = excluded.inspection_id,
                total_score = excluded.total_score, passed_at = excluded.passed_at, updated_at = excluded.updated_at
            where (m.passed_at, m.inspection_id) < (excluded.passed_at, excluded.inspection_id)
            returning true""",
         e.model_id, e.model_title, e.org_path, e.owner_org_name, e.recipient_kind, e.inspection_id,
-        e.total_score, e.inspected_at, source.recorded_at)
+        e.total_score, e.inspected_at, source.recorded_at, e.owner_org_unit_id)
     return bool(changed)
 
 
@@ -46,15 +47,17 @@ async def eligible_model(conn: Executor, model_id: UUID) -> EligibleModel | None
         return None
     return EligibleModel(model_id=row["model_id"], title=row["title"], org_path=row["org_path"],
                          owner_org_name=row["owner_org_name"], recipient_kind=row["recipient_kind"],
-                         inspection_id=row["inspection_id"], total_score=row["total_score"])
+                         inspection_id=row["inspection_id"], total_score=row["total_score"],
+                         owner_org_unit_id=row["owner_org_unit_id"])
 
 
 async def add_round(conn: asyncpg.Connection, e: RoundOpened, actor: str, version: int) -> None:
     await conn.execute(
-        """insert into rounds (id, name, kind, year, org_path, decision_date, opened_at, opened_by, version)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """insert into rounds (id, name, kind, year, org_path, decision_date, opened_at, opened_by, version,
+                               org_unit_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            on conflict (id) do nothing""",
-        e.round_id, e.name, e.kind.value, e.year, e.org_path, e.decision_date, e.at, actor, version)
+        e.round_id, e.name, e.kind.value, e.year, e.org_path, e.decision_date, e.at, actor, version, e.org_unit_id)
     await conn.executemany(
         """insert into quotas (round_id, award_type, recipient_kind, quota) values ($1, $2, $3, $4)
            on conflict do nothing""",
@@ -71,11 +74,12 @@ async def add_nomination(conn: asyncpg.Connection, round_id: UUID, e: ModelNomin
     m = e.model
     await conn.execute(
         """insert into nominations (id, round_id, model_id, award_type, recipient_kind, model_title, owner_org_path,
-                                    owner_org_name, inspection_id, total_score, summary, nominated_at, nominated_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                    owner_org_name, inspection_id, total_score, summary, nominated_at, nominated_by,
+                                    owner_org_unit_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
            on conflict (id) do nothing""",
         e.nomination_id, round_id, m.model_id, e.award_type.value, m.recipient_kind, m.title, m.org_path,
-        m.owner_org_name, m.inspection_id, m.total_score, e.summary, e.at, actor)
+        m.owner_org_name, m.inspection_id, m.total_score, e.summary, e.at, actor, m.owner_org_unit_id)
     await _advance_round(conn, round_id, version)
 
 
@@ -84,8 +88,8 @@ async def add_grant(conn: asyncpg.Connection, round_id: UUID, e: AwardGrantedInR
     """The model and its owner come from the nomination row this same projection wrote."""
     await conn.execute(
         """insert into grants (id, round_id, nomination_id, model_id, award_type, recipient_kind, owner_org_path,
-                               quota, granted_in_quota, granted_at, granted_by)
-           select $1, $2, $3, n.model_id, $4, $5, n.owner_org_path, $6, $7, $8, $9
+                               quota, granted_in_quota, granted_at, granted_by, owner_org_unit_id)
+           select $1, $2, $3, n.model_id, $4, $5, n.owner_org_path, $6, $7, $8, $9, n.owner_org_unit_id
            from nominations n where n.id = $3
            on conflict (id) do nothing""",
         e.grant_id, round_id, e.nomination_id, e.award_type.value, e.recipient_kind, e.quota, e.granted_in_quota,
@@ -132,50 +136,20 @@ class EligibleModelsProjection(Projection):
 PROJECTIONS: list[Projection] = [RoundsProjection(), EligibleModelsProjection()]
 
 
-# --- queries -------------------------------------------------------------------------------------
+# --- lookups for handlers and the business gauge ---------------------------------------------------
 
-async def round_row(conn: Executor, round_id: UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow("select * from rounds where id = $1", round_id)
-    if row is None:
-        return None
-    result = dict(row)
-    result["quotas"] = await round_quotas(conn, round_id)
-    return result
-
-
-async def round_quotas(conn: Executor, round_id: UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        """select award_type, recipient_kind, quota, granted, quota - granted as remaining
-           from quotas where round_id = $1 order by award_type, recipient_kind""", round_id)
-    return [dict(r) for r in rows]
+async def model_inside_round(conn: Executor, model: EligibleModel, round_unit_id: UUID | None,
+                             round_org_path: str) -> bool:
+    """Whether the model's owner is carried, now, within the awarding body's subtree."""
+    return bool(await conn.fetchval(
+        """select dvk_carrier(dvk_unit_of($1, $2), $3) in (select dvk_subtree(dvk_carrier(dvk_unit_of($4, $5))))""",
+        model.owner_org_unit_id, model.org_path, model.model_id, round_unit_id, round_org_path))
 
 
-async def rounds_visible_from(conn: Executor, scope: str, year: int | None) -> list[dict[str, Any]]:
-    """Rounds held inside the scope, and rounds of the bodies above it (which the scope nominates to)."""
-    rows = await conn.fetch(
-        """select * from rounds
-           where (org_path = $1 or org_path like $1 || '.%' or $1 like org_path || '.%')
-             and ($2::int is null or year = $2)
-           order by opened_at desc""", scope, year)
-    return [dict(r) for r in rows]
-
-
-async def nominations_of(conn: Executor, round_id: UUID, under: str | None) -> list[dict[str, Any]]:
-    """A round's nominations, all of them or (for a unit below the council) only its own subtree's."""
-    rows = await conn.fetch(
-        """select n.*, g.id as grant_id, g.granted_in_quota, g.granted_at
-           from nominations n left join grants g on g.nomination_id = n.id
-           where n.round_id = $1
-             and ($2::text is null or n.owner_org_path = $2 or n.owner_org_path like $2 || '.%')
-           order by n.nominated_at""", round_id, under)
-    return [dict(r) for r in rows]
-
-
-async def eligible_under(conn: Executor, scope: str) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        """select * from eligible_models where org_path = $1 or org_path like $1 || '.%'
-           order by passed_at desc""", scope)
-    return [dict(r) for r in rows]
+async def unit_of(conn: Executor, unit_id: UUID | None, path: str) -> UUID | None:
+    """The unit a row names: by id, or by the path it stored before units had ids."""
+    found: UUID | None = await conn.fetchval("select dvk_unit_of($1, $2)", unit_id, path)
+    return found
 
 
 async def quota_remaining_totals(conn: Executor) -> dict[tuple[str, str], int]:

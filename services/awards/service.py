@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from services.awards import messages  # noqa: F401 - registers the service's messages
 from services.awards.api import router
 from services.awards.domain import EVENT_TYPES
-from services.awards.metrics import keep_quota_gauge_fresh
+from services.awards.handlers import HANDLERS
+from services.awards.metrics import refresh_quota_gauge
 from services.awards.projections import PROJECTIONS
 from services.awards.subscriptions import INSPECTION_PASSED
 from shared.contracts import AwardGranted
@@ -26,10 +27,11 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
+    commands=HANDLERS,
     streams=[publishing_stream("awards")],
     publishes=[AwardGranted],
     subscriptions=[INSPECTION_PASSED, hierarchy_subscription("awards")],
-    background=[keep_quota_gauge_fresh],
+    on_scrape=[refresh_quota_gauge],
     projections=[*PROJECTIONS, hierarchy_projection("awards")],
 )
 

@@ -118,7 +118,8 @@ def outcome_contract(e: InspectionRecorded) -> InspectionPassed | InspectionFail
     contract = InspectionPassed if e.passed else InspectionFailed
     return contract(
         org_path=e.owner_org_path, inspection_id=e.inspection_id, model_id=e.model_id, model_title=e.model_title,
-        owner_org_name=e.owner_org_name, recipient_kind=e.recipient_kind, criteria_set_id=e.criteria_set_id,
+        owner_org_unit_id=e.owner_org_unit_id, owner_org_name=e.owner_org_name, recipient_kind=e.recipient_kind,
+        criteria_set_id=e.criteria_set_id,
         criteria_set_name=e.criteria_set_name,
         scores=[CriterionScore(code=s.code, score=s.score, max_score=s.max_score) for s in e.scores],
         total_score=e.total_score, pass_score=e.pass_score, inspected_at=e.inspected_at)

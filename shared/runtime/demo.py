@@ -102,7 +102,7 @@ class DemoLoader:
             if not inspection["passed"]:
                 continue
             self.wait_until("awards", "/eligible-models",
-                            lambda rows, m=model: any(r["model_id"] == m["id"] for r in rows))
+                            lambda page, m=model: any(r["model_id"] == m["id"] for r in page["items"]))
             award_type = "reward" if i == 0 else "commendation"
             nomination = self.post("awards", f"/rounds/{round_['id']}/nominations", f"nomination-{i}",
                                    {"model_id": model["id"], "award_type": award_type})

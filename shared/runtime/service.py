@@ -107,6 +107,9 @@ class ServiceDefinition:
     background: list[Background] = field(default_factory=list)
     projections: list[Projection] = field(default_factory=list)
     """Every read model of the service, fed inline by commands and consumers (shared/projections)."""
+    on_scrape: list[Background] = field(default_factory=list)
+    """Gauges read from the database, refreshed when `/metrics` is scraped: always current, and no
+    command route has to remember to refresh them after its commit."""
     wakeups: list[Wakeup] = field(default_factory=list)
     """Hops through the database beyond the outbox's (shared/store/wakeups.py): which table's commits
     wake which of the service's loops."""
@@ -274,7 +277,16 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
                             status_code=200 if ready else 503)
 
     @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        runtime: ServiceRuntime | None = request.app.state.runtime
+        for refresh in definition.on_scrape:
+            if runtime is None:
+                break
+            try:
+                await refresh(runtime)
+            except (OSError, asyncpg.PostgresError, TimeoutError):
+                log.warning("%s not refreshed for this scrape: the database is unavailable",
+                            getattr(refresh, "__name__", "gauge"), exc_info=True)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", include_in_schema=False)

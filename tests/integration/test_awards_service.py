@@ -28,7 +28,7 @@ from shared.envelope import CloudEvent
 from shared.runtime.nats import EmbeddedNats
 from shared.subjects import event_subject
 from tests.conftest import auth
-from tests.events import publish
+from tests.events import org_units, publish
 from tests.integration.polling import eventually
 from tests.integration.service_host import hosted
 from tests.jetstream import read_events
@@ -54,14 +54,26 @@ class Host:
             await conn.close()
 
 
+UNITS = org_units(*(f"{ROUND_PATH}.X{i}" for i in range(10)), "VN.15.OTHER", "VN.16")
+"""The awards service's own copy of the tree: the communes these tests' models belong to."""
+
+
 @pytest.fixture
 async def awards(database: str, isolated_nats: EmbeddedNats) -> AsyncIterator[Host]:
     async with hosted(DEFINITION, database, isolated_nats.url) as (_, client):  # creates the streams first
         nc = await nats.connect(isolated_nats.url)
         try:
-            yield Host(client, nc.jetstream(), database)
+            host = Host(client, nc.jetstream(), database)
+            for unit in UNITS:
+                await publish(host.js, unit)
+            await eventually(lambda: _all_known(host), within=WAIT)
+            yield host
         finally:
             await nc.close()
+
+
+async def _all_known(host: Host) -> bool:
+    return await host.count("select count(distinct org_unit_id) from org_unit_versions") == len(UNITS)
 
 
 def passed(org_path: str, kind: str = "collective", *, model_id: uuid.UUID | None = None,
@@ -81,7 +93,7 @@ async def make_eligible(host: Host, events: list[InspectionPassed]) -> None:
 
     async def arrived() -> bool:
         r = await host.client.get("/eligible-models", headers=SECRETARY)
-        return wanted <= {m["model_id"] for m in r.json()}
+        return wanted <= {m["model_id"] for m in r.json()["items"]}
 
     await eventually(arrived, within=WAIT)
 
@@ -141,7 +153,7 @@ async def test_grants_stop_at_the_quota_and_reach_jetstream(awards: Host) -> Non
     shown = (await awards.client.get(f"/rounds/{round_id}", headers=SECRETARY)).json()
     line = next(q for q in shown["quotas"] if (q["award_type"], q["recipient_kind"]) == ("reward", "collective"))
     assert (line["quota"], line["granted"], line["remaining"]) == (quota, len(granted), quota - len(granted))
-    listed = (await awards.client.get(f"/rounds/{round_id}/nominations", headers=SECRETARY)).json()
+    listed = (await awards.client.get(f"/rounds/{round_id}/nominations", headers=SECRETARY)).json()["items"]
     assert {n["id"]: n["status"] for n in listed} == {
         n: ("granted" if n in {g["nomination_id"] for g in granted} else "nominated") for n in nominations}
 

@@ -148,10 +148,10 @@ async def test_awards_projections_rebuild_identical(database: str, isolated_nats
     council = auth([Role.COUNCIL_MEMBER], org="VN.15", sub="hoi-dong")
     async with service(AWARDS, database, isolated_nats.url) as (client, js):
         now = datetime.now(UTC)
-        models = [_passed(f"VN.15.X{i}", now - timedelta(days=i)) for i in range(5)]
+        models = [_passed("VN.15.02989", now - timedelta(days=i)) for i in range(5)]
         for m in models:
             await publish(js, m)
-        again = _passed("VN.15.X0", now + timedelta(days=1))
+        again = _passed("VN.15.02989", now + timedelta(days=1))
         await publish(js, again.model_copy(update={"model_id": models[0].model_id}))  # a newer inspection
 
         async def eligible() -> bool:  # by the table: this service's tree is empty, so no list would show them
