@@ -12,6 +12,7 @@ import pytest
 
 from shared.auth.principal import Role
 from shared.auth.tokens import issue_token
+from shared.hierarchy import HIERARCHY_MIGRATIONS
 from shared.runtime.nats import EmbeddedNats
 from shared.runtime.postgres import EmbeddedPostgres, free_port
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate
@@ -19,6 +20,10 @@ from shared.store.wakeups import OUTBOX_WAKEUP
 
 TEST_SECRET = "test-secret-" + "x" * 32
 os.environ.setdefault("DVK_JWT_SECRET", TEST_SECRET)
+LOOPBACK_RECEIVERS = '["127.0.0.1/32"]'
+"""The tests' webhook receivers listen on 127.0.0.1: allowed as an agency would allow its own system
+(DVK_WEBHOOK_ALLOWED_TARGETS); every other inside address stays refused."""
+os.environ.setdefault("DVK_WEBHOOK_ALLOWED_TARGETS", LOOPBACK_RECEIVERS)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +66,7 @@ async def platform_db(database: str) -> AsyncIterator[str]:
     outbox's wake-up installed as a service's start installs it."""
     conn = await asyncpg.connect(database)
     try:
-        await migrate(conn, [("platform", PLATFORM_MIGRATIONS)])
+        await migrate(conn, [("platform", PLATFORM_MIGRATIONS), ("hierarchy", HIERARCHY_MIGRATIONS)])
         await OUTBOX_WAKEUP.install(conn)
     finally:
         await conn.close()

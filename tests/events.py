@@ -23,19 +23,27 @@ from shared.subjects import event_subject
 
 AT = datetime(2025, 10, 14, 18, 30, tzinfo=UTC)
 """15/10/2025 01:30 in Vietnam: the movement's anniversary, the evening before in UTC."""
+_UNITS = uuid.UUID("5b1f6a0e-3c1d-4f7e-9a52-0d5e2c6f7a10")
+
+
+def unit_id(org_path: str) -> uuid.UUID:
+    """The id the tests give the unit at `org_path`: the same in the events below and in `org_units`,
+    so an event's owner is a unit the consuming service's hierarchy copy knows."""
+    return uuid.uuid5(_UNITS, org_path)
 
 
 def model_registered(org_path: str = "VN.15.04321", title: str = "Dân vận khéo trong xây dựng nông thôn mới",
                      at: datetime = AT) -> ModelRegistered:
     return ModelRegistered(
-        org_path=org_path, model_id=uuid.uuid4(), title=title, owner_org_unit_id=uuid.uuid4(),
+        org_path=org_path, model_id=uuid.uuid4(), title=title, owner_org_unit_id=unit_id(org_path),
         owner_org_name="Xã Bảo Hà", recipient_kind="collective", field="kinh_te", year=2025, registered_at=at)
 
 
 def inspection_passed(org_path: str = "VN.15.04321", at: datetime = AT) -> InspectionPassed:
     return InspectionPassed(
         org_path=org_path, inspection_id=uuid.uuid4(), model_id=uuid.uuid4(), model_title="Chợ văn minh",
-        owner_org_name="Xã Bảo Hà", recipient_kind="collective", criteria_set_id=uuid.uuid4(),
+        owner_org_unit_id=unit_id(org_path), owner_org_name="Xã Bảo Hà", recipient_kind="collective",
+        criteria_set_id=uuid.uuid4(),
         criteria_set_name="Tiêu chí 2025", scores=[CriterionScore(code="c1", score=85, max_score=100)],
         total_score=85, pass_score=70, inspected_at=at)
 
@@ -44,7 +52,8 @@ def award_granted(org_path: str = "VN.15.04321") -> AwardGranted:
     return AwardGranted(
         org_path=org_path, grant_id=uuid.uuid4(), round_id=uuid.uuid4(), round_name="Sơ kết 2023",
         award_type="reward", recipient_kind="collective", model_id=uuid.uuid4(), model_title="Chợ văn minh",
-        owner_org_name="Xã Bảo Hà", quota=15, granted_in_quota=1, granted_at=AT)
+        owner_org_unit_id=unit_id(org_path), owner_org_name="Xã Bảo Hà", quota=15, granted_in_quota=1,
+        granted_at=AT)
 
 
 def cloud_event(event: IntegrationEvent, event_id: uuid.UUID | None = None) -> CloudEvent:
@@ -84,7 +93,7 @@ def org_units(*paths: str) -> list[IntegrationEvent]:
     for a service's tests that need its hierarchy copy to know the units their events name."""
     wanted = sorted({".".join(p.split(".")[:i]) for p in paths for i in range(1, len(p.split(".")) + 1)},
                     key=lambda p: (p.count("."), p))
-    ids = {path: uuid.uuid4() for path in wanted}
+    ids = {path: unit_id(path) for path in wanted}
     return [OrgUnitRegistered(org_path=path, org_unit_id=ids[path], code=path.rsplit(".", 1)[-1],
                               name=f"Đơn vị {path}", kind="unit",
                               parent_id=ids[path.rsplit(".", 1)[0]] if "." in path else None,

@@ -7,8 +7,9 @@ never opens a transaction, let alone writes an event.
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
-from pydantic import AfterValidator, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, Field, HttpUrl
 from pydantic_core import PydanticCustomError
 
 from services.notifications.templates import TEMPLATES
@@ -40,3 +41,9 @@ class RegisterWebhook(CommandInput):
                                  description="Subtree filter; defaults to the caller's scope")
     event_types: list[EventType] = Field(default_factory=list, max_length=len(WEBHOOK_EVENT_TYPES),
                                          description="CloudEvents types to send; empty means all")
+
+
+class DisableWebhook(BaseModel):
+    """Tắt webhook — stop calling an endpoint (no body: the path names it)."""
+
+    endpoint_id: UUID

@@ -37,6 +37,8 @@ class WebhookEndpointRegistered(DomainEvent):
     secret_fingerprint: str
     """`sha256:<first 16 hex>` of the secret — identifies it without revealing it."""
     at: datetime
+    org_unit_id: UUID | None = None
+    """The unit of `org_path` (None in events stored before units had ids)."""
 
 
 @EVENT_TYPES.register
@@ -67,12 +69,13 @@ class WebhookEndpoint(Aggregate):
 
     @classmethod
     def register(cls, *, endpoint_id: UUID, url: str, description: str | None, org_path: str,
-                 event_types: tuple[str, ...], secret_fingerprint: str, at: datetime) -> WebhookEndpoint:
+                 event_types: tuple[str, ...], secret_fingerprint: str, at: datetime,
+                 org_unit_id: UUID | None = None) -> WebhookEndpoint:
         if not url.startswith(("http://", "https://")):
             raise DomainError("webhook_url_scheme", url=url)
         endpoint = cls()
         endpoint.record(WebhookEndpointRegistered(
-            endpoint_id=endpoint_id, url=url, description=description, org_path=org_path,
+            endpoint_id=endpoint_id, url=url, description=description, org_path=org_path, org_unit_id=org_unit_id,
             event_types=tuple(dict.fromkeys(event_types)), secret_fingerprint=secret_fingerprint, at=at))
         return endpoint
 

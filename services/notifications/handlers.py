@@ -6,17 +6,25 @@ business, so its events stay internal (`publishes=[]`).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from uuid import UUID
 
 from pydantic import BaseModel
 
-from services.notifications import projections
-from services.notifications.commands import RegisterWebhook
+from services.notifications import projections, queries
+from services.notifications.commands import DisableWebhook, RegisterWebhook
 from services.notifications.domain import WebhookEndpoint, WebhookEndpointDisabled, WebhookEndpointRegistered
-from services.notifications.webhooks import fingerprint
-from shared.commands import Transaction
-from shared.http.errors import ApiError, FieldProblem, not_found
+from services.notifications.messages import TARGET_REASONS_VI
+from services.notifications.targets import TargetRefused, check_target
+from services.notifications.webhooks import fingerprint, new_secret
+from shared import hierarchy
+from shared.auth.scope import covers, resolve_scope
+from shared.commands import CommandHandlers, Transaction
+from shared.config import PlatformSettings
+from shared.http.errors import ApiError, FieldProblem, invalid_field, not_found
+
+HANDLERS = CommandHandlers()
 
 
 class RegisteredWebhook(BaseModel):
@@ -46,17 +54,32 @@ def webhook_stream(endpoint_id: UUID) -> str:
     return f"webhook-{endpoint_id}"
 
 
-async def register_webhook(cmd: RegisterWebhook, endpoint_id: UUID, secret: str,
-                           tx: Transaction) -> RegisteredWebhook:
-    principal = tx.ctx.principal
-    org_path = cmd.org_path or principal.org_scope
-    if not principal.covers(org_path):
+async def _public_target(url: str) -> None:
+    """Refused on the `url` field unless it resolves to public addresses (or the agency allowed it)."""
+    try:
+        await check_target(url, PlatformSettings().webhook_allowed_targets, unresolvable_ok=True)
+    except TargetRefused as refused:
+        raise invalid_field("url", "webhook_target_not_public", host=refused.host, address=refused.address,
+                            reason=refused.reason, reason_vi=TARGET_REASONS_VI[refused.reason]) from refused
+
+
+@HANDLERS.handles(RegisterWebhook, status=201)
+async def register_webhook(cmd: RegisterWebhook, tx: Transaction) -> RegisteredWebhook:
+    principal, endpoint_id, secret = tx.ctx.principal, uuid.uuid4(), new_secret()
+    scope = await resolve_scope(tx.conn, principal)
+    unit = await hierarchy.unit_by_path(tx.conn, cmd.org_path) if cmd.org_path else await hierarchy.unit(
+        tx.conn, scope.unit_id)
+    if unit is None or unit.ended:
+        raise invalid_field("org_path", "org_unit_unknown", org_path=cmd.org_path)
+    if not await covers(tx.conn, principal, unit.id):
         # A field problem, not only a 403: the caller can fix it by choosing another org_path.
-        params = {"org_path": org_path, "scope": principal.org_scope}
+        params = {"org_path": unit.path, "scope": scope.path}
         problem = FieldProblem("org_path", "webhook_org_path_outside_scope", params)
         raise ApiError(403, "forbidden_scope", [problem], **params)
+    await _public_target(str(cmd.url))
     endpoint = WebhookEndpoint.register(
-        endpoint_id=endpoint_id, url=str(cmd.url), description=cmd.description, org_path=org_path,
+        endpoint_id=endpoint_id, url=str(cmd.url), description=cmd.description, org_path=unit.path,
+        org_unit_id=unit.id,
         event_types=tuple(cmd.event_types), secret_fingerprint=fingerprint(secret), at=tx.ctx.now)
     registered = endpoint.pending[0]
     assert isinstance(registered, WebhookEndpointRegistered)
@@ -68,9 +91,14 @@ async def register_webhook(cmd: RegisterWebhook, endpoint_id: UUID, secret: str,
         secret_fingerprint=registered.secret_fingerprint, created_at=registered.at, version=endpoint.version)
 
 
-async def disable_webhook(endpoint_id: UUID, tx: Transaction) -> DisabledWebhook:
+@HANDLERS.handles(DisableWebhook, status=200)
+async def disable_webhook(cmd: DisableWebhook, tx: Transaction) -> DisabledWebhook:
+    endpoint_id = cmd.endpoint_id
     endpoint = await tx.load(WebhookEndpoint, webhook_stream(endpoint_id))
-    if endpoint is None or endpoint.registered is None or not tx.ctx.principal.covers(endpoint.registered.org_path):
+    registered = endpoint.registered if endpoint is not None else None
+    unit = None if registered is None else await queries.unit_of(tx.conn, registered.org_unit_id,
+                                                                 registered.org_path)
+    if endpoint is None or unit is None or not await covers(tx.conn, tx.ctx.principal, unit):
         raise not_found("webhook_unknown")  # outside the caller's scope looks the same as absent
     endpoint.disable(at=tx.ctx.now)
     disabled = endpoint.pending[0]

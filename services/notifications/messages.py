@@ -15,4 +15,16 @@ register_messages({
                                      "{expected}."),
     "field.webhook_org_path_outside_scope": Text("Đơn vị {org_path} nằm ngoài phạm vi được giao ({scope}).",
                                 "Unit {org_path} is outside your assigned scope ({scope})."),
+    "field.webhook_target_not_public": Text(
+        "Không gửi webhook vào mạng nội bộ: {host} trỏ tới {address} ({reason_vi}). Hệ thống nội bộ của cơ quan "
+        "phải được khai báo trong DVK_WEBHOOK_ALLOWED_TARGETS.",
+        "Webhooks are not sent inside the network: {host} resolves to {address} ({reason}). An agency's own "
+        "internal systems must be named in DVK_WEBHOOK_ALLOWED_TARGETS."),
 })
+
+TARGET_REASONS_VI = {
+    "loopback": "địa chỉ nội bộ của máy chủ", "private": "mạng riêng", "link_local": "địa chỉ liên kết cục bộ",
+    "multicast": "địa chỉ multicast", "not_global": "không phải địa chỉ Internet công cộng",
+    "unresolvable": "không phân giải được tên miền",
+}
+"""The refusal reasons of services/notifications/targets.py, in Vietnamese."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -32,11 +32,11 @@ Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 async def add_endpoint(conn: asyncpg.Connection, e: WebhookEndpointRegistered, actor: str, version: int) -> None:
     await conn.execute(
         """insert into webhook_endpoints (id, url, description, org_path, event_types, status, secret_fingerprint,
-                                          created_at, created_by, version)
-           values ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9)
+                                          created_at, created_by, version, org_unit_id)
+           values ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10)
            on conflict (id) do nothing""",
         e.endpoint_id, e.url, e.description, e.org_path, list(e.event_types), e.secret_fingerprint, e.at, actor,
-        version)
+        version, e.org_unit_id)
 
 
 async def add_secret(conn: asyncpg.Connection, endpoint_id: UUID, secret: str) -> None:
@@ -58,22 +58,35 @@ async def cancel_deliveries(conn: asyncpg.Connection, endpoint_id: UUID) -> int:
 
 
 async def add_notification(conn: asyncpg.Connection, *, event_id: UUID, event_type: str, org_path: str,
-                           subject: str | None, text: Rendered, occurred_at: datetime, created_at: datetime) -> bool:
+                           owner_org_unit_id: UUID | None, subject: str | None, text: Rendered,
+                           occurred_at: datetime, created_at: datetime) -> bool:
     """One inbox row per (event, unit); False when it is there already (the constraint is the guard,
     a second line behind the consumer's inbox)."""
     inserted = await conn.fetchval(
         """insert into notifications (id, event_id, event_type, org_path, subject, title_vi, title_en,
-                                      body_vi, body_en, occurred_at, created_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                      body_vi, body_en, occurred_at, created_at, owner_org_unit_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            on conflict (event_id, org_path) do nothing returning true""",
         notification_id(event_id, org_path), event_id, event_type, org_path, subject, text.title.vi, text.title.en,
-        text.body.vi, text.body.en, occurred_at, created_at)
+        text.body.vi, text.body.en, occurred_at, created_at, owner_org_unit_id)
     return bool(inserted)
 
 
 def notification_id(event_id: UUID, org_path: str) -> UUID:
     """Derived, not drawn: a rebuilt inbox gives every notification the id it had."""
     return uuid.uuid5(event_id, org_path)
+
+
+def owner_unit_of(event: IntegrationEvent) -> UUID | None:
+    """The unit the event is about, as its contract names it (older contracts may not)."""
+    value = getattr(event, "owner_org_unit_id", None)
+    return value if isinstance(value, UUID) else None
+
+
+def entity_of(event: IntegrationEvent) -> UUID | None:
+    """The model the event is about: a split may have sent it to another successor than its unit's."""
+    value = getattr(event, "model_id", None)
+    return value if isinstance(value, UUID) else None
 
 
 def occurred_at(event: IntegrationEvent, ce: CloudEvent) -> datetime:
@@ -115,8 +128,8 @@ class InboxProjection(Projection):
         contract = ce.contract()
         await add_notification(
             conn, event_id=event.event_id, event_type=event.event_type, org_path=contract.org_path,
-            subject=ce.subject, text=render(contract), occurred_at=occurred_at(contract, ce),
-            created_at=event.recorded_at)
+            owner_org_unit_id=owner_unit_of(contract), subject=ce.subject, text=render(contract),
+            occurred_at=occurred_at(contract, ce), created_at=event.recorded_at)
 
     async def carry_over(self, conn: asyncpg.Connection) -> None:
         """Who read what is not in the log: keep it (and the ids of rows older than derived ids)."""
@@ -130,8 +143,10 @@ PROJECTIONS: list[Projection] = [WebhookEndpointsProjection(), InboxProjection()
 
 
 async def enqueue_deliveries(conn: asyncpg.Connection, *, event_id: UUID, event_type: str, org_path: str,
-                             payload: str) -> int:
-    """One delivery per active endpoint whose subtree holds `org_path` and whose types include this one.
+                             owner_org_unit_id: UUID | None, entity_id: UUID | None, payload: str) -> int:
+    """One delivery per active endpoint whose subtree carries the event's unit now and whose types
+    include this one. Both sides go through the hierarchy: an endpoint of a commune merged since
+    listens for its successor's subtree, and an event about a merged commune reaches the successor's.
 
     An endpoint registered after the event was applied does not get it: endpoints receive events
     from their registration on, never a backlog.
@@ -146,73 +161,10 @@ async def enqueue_deliveries(conn: asyncpg.Connection, *, event_id: UUID, event_
            select gen_random_uuid(), e.id, $1, $2, $3
            from webhook_endpoints e
            where e.status = 'active'
-             and ($4 = e.org_path or $4 like e.org_path || '.%')
+             and dvk_carrier(dvk_unit_of($5, $4), $6)
+                 in (select dvk_subtree(dvk_carrier(dvk_unit_of(e.org_unit_id, e.org_path))))
              and (cardinality(e.event_types) = 0 or $2 = any(e.event_types))
            for share of e
            on conflict (endpoint_id, event_id) do nothing""",
-        event_id, event_type, payload, org_path)
+        event_id, event_type, payload, org_path, owner_org_unit_id, entity_id)
     return int(result.split()[-1])
-
-
-NOTIFICATION_COLUMNS = """id, event_id, event_type, org_path, subject, title_vi, title_en, body_vi, body_en,
-                          occurred_at, created_at, read_at, read_by"""
-
-
-def notification_view(row: asyncpg.Record) -> dict[str, Any]:
-    return {
-        "id": row["id"], "event_id": row["event_id"], "event_type": row["event_type"], "org_path": row["org_path"],
-        "subject": row["subject"], "title": {"vi": row["title_vi"], "en": row["title_en"]},
-        "body": {"vi": row["body_vi"], "en": row["body_en"]}, "occurred_at": row["occurred_at"],
-        "created_at": row["created_at"], "read": row["read_at"] is not None, "read_at": row["read_at"],
-        "read_by": row["read_by"],
-    }
-
-
-async def inbox_page(db: Db, root: str, unread_only: bool, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
-    where = "(org_path = $1 or org_path like $1 || '.%') and (not $2 or read_at is null)"
-    total: int = await db.fetchval(f"select count(*) from notifications where {where}", root, unread_only)
-    rows = await db.fetch(
-        f"""select {NOTIFICATION_COLUMNS} from notifications where {where}
-            order by occurred_at desc, created_at desc, id limit $3 offset $4""",
-        root, unread_only, limit, offset)
-    return total, [notification_view(r) for r in rows]
-
-
-async def notification(db: Db, notification_id: UUID) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await db.fetchrow(
-        f"select {NOTIFICATION_COLUMNS} from notifications where id = $1", notification_id)
-    return row
-
-
-async def mark_read(db: Db, notification_id: UUID, reader: str) -> asyncpg.Record:
-    """Idempotent: the first reader and time are kept."""
-    row: asyncpg.Record = await db.fetchrow(
-        f"""update notifications set read_at = coalesce(read_at, now()), read_by = coalesce(read_by, $2)
-            where id = $1 returning {NOTIFICATION_COLUMNS}""", notification_id, reader)
-    return row
-
-
-ENDPOINT_COLUMNS = """id, url, description, org_path, event_types, status, secret_fingerprint, created_at,
-                      created_by, disabled_at, disabled_by, version"""
-
-
-async def endpoints_under(db: Db, root: str) -> list[dict[str, Any]]:
-    rows = await db.fetch(
-        f"""select {ENDPOINT_COLUMNS} from webhook_endpoints where org_path = $1 or org_path like $1 || '.%'
-            order by created_at""", root)
-    return [dict(r) for r in rows]
-
-
-async def endpoint(db: Db, endpoint_id: UUID) -> dict[str, Any] | None:
-    row = await db.fetchrow(f"select {ENDPOINT_COLUMNS} from webhook_endpoints where id = $1", endpoint_id)
-    return dict(row) if row is not None else None
-
-
-async def deliveries_of(db: Db, endpoint_id: UUID, status: str | None, limit: int,
-                        offset: int) -> list[dict[str, Any]]:
-    rows = await db.fetch(
-        """select id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, last_attempt_at,
-                  last_status_code, last_error, created_at, delivered_at
-           from webhook_deliveries where endpoint_id = $1 and ($2::text is null or status = $2)
-           order by created_at desc, id limit $3 offset $4""", endpoint_id, status, limit, offset)
-    return [dict(r) for r in rows]

@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from services.notifications import messages  # noqa: F401 - registers the service's messages
 from services.notifications.api import router
 from services.notifications.domain import EVENT_TYPES
+from services.notifications.handlers import HANDLERS
 from services.notifications.projections import PROJECTIONS
 from services.notifications.subscriptions import SUBSCRIPTIONS
-from services.notifications.worker import webhook_worker
+from services.notifications.worker import WEBHOOK_WAKEUP, webhook_worker
 from shared.hierarchy.projection import hierarchy_projection
 from shared.hierarchy.subscription import hierarchy_subscription
 from shared.messaging.topology import publishing_stream
@@ -29,10 +30,12 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
+    commands=HANDLERS,
     streams=[publishing_stream("notifications")],
     publishes=[],
     subscriptions=[*SUBSCRIPTIONS, hierarchy_subscription("notifications")],
     background=[webhook_worker()],
+    wakeups=[WEBHOOK_WAKEUP],
     projections=[*PROJECTIONS, hierarchy_projection("notifications")],
 )
 

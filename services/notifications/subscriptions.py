@@ -30,8 +30,10 @@ async def notify(conn: asyncpg.Connection, ce: CloudEvent, event: IntegrationEve
     """One queued delivery per matching endpoint. The inbox row is written by the projection
     `notifications.inbox` from the recorded event, just before this, in the same transaction."""
     queued = await projections.enqueue_deliveries(
-        conn, event_id=ce.event_id, event_type=ce.type, org_path=event.org_path, payload=structured_payload(ce))
-    log.info("event %s (%s) about %s: %d webhook deliveries queued", ce.id, ce.type, event.org_path, queued)
+        conn, event_id=ce.event_id, event_type=ce.type, org_path=event.org_path,
+        owner_org_unit_id=projections.owner_unit_of(event), entity_id=projections.entity_of(event),
+        payload=structured_payload(ce))
+    log.debug("event %s (%s) about %s: %d webhook deliveries queued", ce.id, ce.type, event.org_path, queued)
 
 
 def _subscription(contract: type[IntegrationEvent], description: str) -> Subscription:

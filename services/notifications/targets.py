@@ -60,8 +60,11 @@ def _allowed(host: str, ip: IpAddress | None, allow: Sequence[str]) -> bool:
     return False
 
 
-async def check_target(url: str, allow: Sequence[str] = ()) -> None:
-    """Raise `TargetRefused` unless every address the URL's host resolves to now is public (or allowed)."""
+async def check_target(url: str, allow: Sequence[str] = (), *, unresolvable_ok: bool = False) -> None:
+    """Raise `TargetRefused` unless every address the URL's host resolves to now is public (or allowed).
+
+    `unresolvable_ok` at registration: a name that does not resolve yet (a receiver still being set
+    up, DNS briefly away) is not inside anything; the check before each delivery decides then."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if _allowed(host, None, allow):
@@ -70,8 +73,12 @@ async def check_target(url: str, allow: Sequence[str] = ()) -> None:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
+        if unresolvable_ok:
+            return
         raise TargetRefused(host, "—", "unresolvable") from exc
     if not infos:
+        if unresolvable_ok:
+            return
         raise TargetRefused(host, "—", "unresolvable")
     for *_, sockaddr in infos:
         ip = _address(str(sockaddr[0]))

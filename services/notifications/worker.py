@@ -8,9 +8,13 @@ Why it is shaped this way:
   claimed row away from the others while it is being sent, and a worker that dies mid-send simply
   lets the lease run out, after which another copy sends it again (at-least-once; receivers
   deduplicate on `webhook-id`, which is the delivery id and never changes).
-- **Woken by NOTIFY, polling as the fallback**, like the outbox relay: the consumer's insert
-  trigger wakes it at commit, and a poll every ~0.5 s picks up retries whose back-off has elapsed
-  and anything a lost notification missed.
+- **Woken by NOTIFY, polling as the fallback**, like the outbox relay: the consumer's committed
+  insert wakes it (`WEBHOOK_WAKEUP`, declared in the service definition), and a poll every ~0.5 s
+  picks up retries whose back-off has elapsed and anything a lost notification missed.
+- **Public targets only.** Before each POST the target's host is resolved again and refused if any
+  address is inside (services/notifications/targets.py), so a name re-pointed at the agency's own
+  network after registration is never called. A stored error keeps the status and a short reason,
+  never the target's answer.
 
 Metrics: `dvk_webhook_deliveries_total{outcome}` counts attempts — `delivered` (2xx), `retry` (failed,
 another attempt scheduled), `failed` (gave up after `DVK_WEBHOOK_MAX_ATTEMPTS`); the gauge
@@ -22,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,14 +35,18 @@ from uuid import UUID
 import asyncpg
 import httpx
 
+from services.notifications.targets import TargetRefused, check_target
 from services.notifications.webhooks import RetryPolicy, is_success, signed_headers
 from shared.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_PENDING
 from shared.runtime.service import ServiceRuntime
 from shared.runtime.tasks import raise_if_cancelling
+from shared.store.wakeups import Wakeup
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "dvk_webhooks"
+WEBHOOK_WAKEUP = Wakeup(channel="dvk_webhooks", table="webhook_deliveries",
+                       wakes="WebhookWorker (services/notifications/worker.py)")
+"""The second hop through the database: a consumer's committed deliveries wake the webhook worker."""
 LEASE_MARGIN_SECONDS = 30.0
 """Added to the request timeout: how long a claimed row stays away from other workers."""
 
@@ -62,13 +70,14 @@ class Attempt:
 
 class WebhookWorker:
     def __init__(self, pool: asyncpg.Pool, dsn: str, policy: RetryPolicy, *, timeout: float,
-                 poll_seconds: float = 0.5, batch_size: int = 20) -> None:
+                 poll_seconds: float = 0.5, batch_size: int = 20, allowed_targets: Sequence[str] = ()) -> None:
         self.pool = pool
         self.dsn = dsn
         self.policy = policy
         self.timeout = timeout
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self.allowed_targets = tuple(allowed_targets)
         self._wake = asyncio.Event()
 
     async def run(self) -> None:
@@ -120,6 +129,10 @@ class WebhookWorker:
         return [Claimed(r["id"], r["url"], r["secret"], r["payload"], r["attempts"]) for r in rows]
 
     async def send(self, client: httpx.AsyncClient, claimed: Claimed) -> Attempt:
+        try:
+            await check_target(claimed.url, self.allowed_targets)
+        except TargetRefused as refused:
+            return Attempt(False, None, f"target not public: {refused}")
         headers = signed_headers(claimed.secret, str(claimed.id), claimed.payload, datetime.now(UTC))
         try:
             # httpx's timeout is per phase; the outer bound keeps a slow-drip receiver inside the lease.
@@ -129,7 +142,7 @@ class WebhookWorker:
             return Attempt(False, None, f"{type(exc).__name__}: {exc}"[:500])
         if is_success(response.status_code):
             return Attempt(True, response.status_code, None)
-        return Attempt(False, response.status_code, f"HTTP {response.status_code}: {response.text[:300]}")
+        return Attempt(False, response.status_code, f"HTTP {response.status_code} {response.reason_phrase}"[:100])
 
     async def record(self, claimed: Claimed, attempt: Attempt) -> None:
         made = claimed.attempts + 1
@@ -165,7 +178,7 @@ class WebhookWorker:
         conn = await asyncpg.connect(self.dsn)
         try:
             conn.add_termination_listener(lambda _: lost.set())
-            await conn.add_listener(CHANNEL, self._notified)
+            await WEBHOOK_WAKEUP.listen(conn, self._notified)
             self._wake.set()  # anything committed while we were not listening
             await lost.wait()
             raise OSError("listener connection closed")
@@ -185,7 +198,7 @@ def webhook_worker(*, poll_seconds: float = 0.5, batch_size: int = 20, backoff_b
         policy = RetryPolicy(runtime.platform.webhook_max_attempts, backoff_base_seconds, backoff_cap_seconds)
         worker = WebhookWorker(runtime.pool, runtime.settings.database_url, policy,
                                timeout=runtime.platform.webhook_timeout_seconds, poll_seconds=poll_seconds,
-                               batch_size=batch_size)
+                               batch_size=batch_size, allowed_targets=runtime.platform.webhook_allowed_targets)
         await worker.run()
 
     return deliver_webhooks

@@ -26,12 +26,13 @@ from shared.contracts import (
     OrgUnitSplit,
 )
 from shared.i18n import VN_TZ
+from shared.messaging.ordering import EarlierEventMissing
 
 HIERARCHY_MIGRATIONS = Path(__file__).parent / "migrations"
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 
-class HierarchyOutOfOrder(Exception):
+class HierarchyOutOfOrder(EarlierEventMissing):
     """The event refers to a unit not known here yet; retry it once the earlier event has arrived."""
 
 

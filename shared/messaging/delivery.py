@@ -24,6 +24,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 
 from shared.contracts import IntegrationEvent
 from shared.envelope import CloudEvent, EnvelopeError, service_of_source
+from shared.messaging.ordering import PATIENCE, EarlierEventMissing
 from shared.messaging.topology import consumer_config
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import (
@@ -87,6 +88,16 @@ async def refresh_open_gauge(pool: asyncpg.Pool, service: str) -> None:
         await pool.fetchval("select count(*) from dead_letters where resolved_at is null"))
 
 
+def checked_event(subject: str, headers: Mapping[str, str], body: bytes) -> tuple[CloudEvent, IntegrationEvent]:
+    """The envelope, the contract and their agreement with the subject: what every delivery passes —
+    a live one and a replayed dead letter alike — before anything is applied."""
+    cloud_event = CloudEvent.from_nats(headers, body)
+    event = cloud_event.contract()
+    cloud_event.event_id  # noqa: B018 - validates ce-id
+    _check_subject(subject, cloud_event, event)
+    return cloud_event, event
+
+
 def _check_subject(subject: str, cloud_event: CloudEvent, event: IntegrationEvent) -> None:
     """The subject is what NATS permissions and stream sources filter on; the body is what the effect
     uses. They must tell the same story, or a publisher allowed one subtree could act on another."""
@@ -138,10 +149,7 @@ class DeliveryProcessor:
         if delivery.attempt > 1:
             CONSUMER_REDELIVERIES.labels(self.service, sub.consumer).inc()
         try:
-            cloud_event = CloudEvent.from_nats(delivery.headers, delivery.body)
-            event = cloud_event.contract()
-            cloud_event.event_id  # noqa: B018 - validates ce-id
-            _check_subject(delivery.subject, cloud_event, event)
+            cloud_event, event = checked_event(delivery.subject, delivery.headers, delivery.body)
         except EnvelopeError as exc:
             log.error("invalid message on %s for %s: %s", delivery.subject, sub.consumer, exc)
             return await self._dead_letter(sub, delivery, None, "invalid", str(exc))
@@ -154,6 +162,12 @@ class DeliveryProcessor:
             return Decision(Action.ACK)
         except DATABASE_AWAY as exc:
             return self._database_away(sub, cloud_event.id, exc)
+        except EarlierEventMissing as exc:
+            level = logging.WARNING if delivery.attempt >= PATIENCE else logging.INFO
+            log.log(level, "consumer %s: %s waits for an earlier event (delivery %d): %s", sub.consumer,
+                    cloud_event.id, delivery.attempt, exc)
+            delay = self.backoff[min(delivery.attempt - 1, len(self.backoff) - 1)]
+            return Decision(Action.NAK, delay=delay, outcome="waiting")
         except Exception as exc:
             log.exception("consumer %s failed on %s (attempt %d)", sub.consumer, cloud_event.id, delivery.attempt)
             try:

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import asyncpg
 import nats
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import JSONResponse, Response
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
@@ -39,6 +40,7 @@ from shared.http.docs_pages import install_docs
 from shared.http.errors import ApiError, install_error_handlers
 from shared.http.middleware import ObservabilityMiddleware
 from shared.http.openapi import install_openapi
+from shared.http.pages import Page, PageParams
 from shared.i18n import Text, register_messages
 from shared.messaging.asyncapi import asyncapi_document
 from shared.messaging.dead_letters import (
@@ -46,13 +48,14 @@ from shared.messaging.dead_letters import (
     DeadLetterNotFound,
     ReplayError,
     dismiss_dead_letter,
+    letter_scope,
     list_dead_letters,
     replay_dead_letter,
 )
 from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, refresh_open_gauge
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topology import StreamDecl, check_consumers, ensure_streams, streams_for
-from shared.observability.logging import configure_logging
+from shared.observability.logging import MESSAGES_LOGGER, configure_logging
 from shared.projections import Projection, Projections
 from shared.projections.rebuild import RebuildBusy, build_missing, rebuild, tracking
 from shared.store.event_store import EventStore
@@ -130,6 +133,7 @@ def get_runtime(request: Request) -> ServiceRuntime:
 
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 Admin = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
+LetterId = Annotated[int, FastApiPath(ge=1, le=2**63 - 1, description="Số thư chết — the dead letter's number")]
 
 
 def build_app(definition: ServiceDefinition, platform: PlatformSettings | None = None,
@@ -196,7 +200,7 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
             # FastStream's per-message lines go through the platform's JSON logging, at DEBUG: the
             # consumer metrics carry the volume, the logs carry what went wrong.
             broker = NatsBroker(platform.nats_url, max_reconnect_attempts=-1,
-                                logger=logging.getLogger("dvk.messages"), log_level=logging.DEBUG)
+                                logger=logging.getLogger(MESSAGES_LOGGER), log_level=logging.DEBUG)
             for sub in definition.subscriptions:
                 attach(broker, sub, processor, platform.consumer_ack_wait_seconds)
             await broker.start()
@@ -294,17 +298,22 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         return asyncapi_document(definition.name, definition.title, VERSION, definition.publishes,
                                  definition.subscriptions)
 
-    @router.get("/admin/dead-letters", response_model=list[DeadLetter])
-    async def dead_letters(runtime: Runtime, admin: Admin, include_resolved: bool = False) -> list[DeadLetter]:
-        """Messages this service's consumers gave up on, about units in the administrator's scope."""
-        return await list_dead_letters(runtime.pool, include_resolved, admin.org_scope)
+    @router.get("/admin/dead-letters", response_model=Page[DeadLetter])
+    async def dead_letters(runtime: Runtime, admin: Admin, paging: PageParams,
+                           include_resolved: bool = False) -> Page[DeadLetter]:
+        """Thư chết — messages this service's consumers gave up on, about units in the administrator's
+        scope (by the unit their stored body names)."""
+        scope = await letter_scope(runtime.pool, admin)
+        return await list_dead_letters(runtime.pool, include_resolved, scope, paging)
 
     @router.post("/admin/dead-letters/{letter_id}/replay", response_model=ReplayResult)
-    async def replay(letter_id: int, runtime: Runtime, admin: Admin) -> ReplayResult:
-        """Apply a dead letter again once its cause is fixed; harmless if already applied."""
+    async def replay(letter_id: LetterId, runtime: Runtime, admin: Admin) -> ReplayResult:
+        """Apply a dead letter again once its cause is fixed, through the checks of a live delivery;
+        harmless if already applied."""
         subs = {s.consumer: s for s in definition.subscriptions}
         try:
-            applied = await replay_dead_letter(runtime.pool, runtime.processor, subs, letter_id, admin.org_scope)
+            scope = await letter_scope(runtime.pool, admin)
+            applied = await replay_dead_letter(runtime.pool, runtime.processor, subs, letter_id, scope)
         except DeadLetterNotFound as exc:
             raise ApiError(404, "not_found") from exc
         except ReplayError as exc:
@@ -312,10 +321,11 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
         return ReplayResult(id=letter_id, applied=applied)
 
     @router.post("/admin/dead-letters/{letter_id}/dismiss", status_code=204)
-    async def dismiss(letter_id: int, runtime: Runtime, admin: Admin) -> Response:
+    async def dismiss(letter_id: LetterId, runtime: Runtime, admin: Admin) -> Response:
         """Close a dead letter that can never apply (it stays on record, marked dismissed)."""
         try:
-            await dismiss_dead_letter(runtime.pool, definition.name, letter_id, admin.org_scope)
+            scope = await letter_scope(runtime.pool, admin)
+            await dismiss_dead_letter(runtime.pool, definition.name, letter_id, scope)
         except ReplayError as exc:
             raise ApiError(404, "not_found") from exc
         return Response(status_code=204)

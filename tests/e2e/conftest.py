@@ -15,6 +15,7 @@ from shared.config import SERVICE_PORTS
 from shared.runtime.postgres import free_port
 from shared.runtime.supervisor import Supervisor
 from shared.runtime.up import Platform
+from tests.conftest import LOOPBACK_RECEIVERS
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +24,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     env.update({f"DVK_{s.upper()}_PORT": str(free_port()) for s in SERVICE_PORTS})
     env.update({"DVK_EMBEDDED_NATS_PORT": str(free_port()), "DVK_EMBEDDED_PG_PORT": str(free_port()),
                 "DVK_RELAY_POLL_SECONDS": "0.5", "DVK_INSTANCE": "e2e", "DVK_LOG_LEVEL": "WARNING",
+                "DVK_WEBHOOK_ALLOWED_TARGETS": LOOPBACK_RECEIVERS,
                 # in-flight messages of a killed process come back after ack_wait: keep the fault test short
                 "DVK_CONSUMER_ACK_WAIT_SECONDS": "3"})
     data_dir: Path = tmp_path_factory.mktemp("platform")

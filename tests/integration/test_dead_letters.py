@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 import nats
 import pytest
 from faststream.nats import NatsBroker
 
+from shared import hierarchy
+from shared.auth.principal import Principal, Role
 from shared.messaging.dead_letters import (
     DeadLetterNotFound,
     ReplayError,
     dismiss_dead_letter,
+    letter_scope,
     list_dead_letters,
     replay_dead_letter,
 )
@@ -18,7 +23,7 @@ from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subsc
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.observability.metrics import DEAD_LETTERS
 from shared.subjects import event_subject, service_filter
-from tests.events import cloud_event, model_registered, publish
+from tests.events import cloud_event, model_registered, org_units, publish
 from tests.integration.polling import eventually
 
 MAX_DELIVER = 3
@@ -56,13 +61,13 @@ async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest
     await js.publish(event_subject("registry", "model_registered", "VN.15"), b"not json", headers={"x": "y"})
 
     async def settled() -> bool:
-        return len(await list_dead_letters(pool)) == 2 and \
+        return len((await list_dead_letters(pool)).items) == 2 and \
             await pool.fetchval("select count(*) from effects where title like 'Mô hình tốt%'") == 3
 
     await eventually(settled, within=20)
     await broker.stop()
 
-    letters = {dl.reason: dl for dl in await list_dead_letters(pool)}
+    letters = {dl.reason: dl for dl in (await list_dead_letters(pool)).items}
     assert letters["failed"].event_id == poison.id
     assert letters["failed"].attempts == MAX_DELIVER
     assert attempts["độc — mô hình gây lỗi"] == MAX_DELIVER
@@ -75,12 +80,12 @@ async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest
     broken["yes"] = False
     assert await replay_dead_letter(pool, processor, {sub.consumer: sub}, letters["failed"].id) is True
     assert await pool.fetchval("select count(*) from effects where title like 'độc%'") == 1
-    assert [dl.reason for dl in await list_dead_letters(pool)] == ["invalid"]
+    assert [dl.reason for dl in (await list_dead_letters(pool)).items] == ["invalid"]
     with pytest.raises(ReplayError, match="dismiss it"):
         await replay_dead_letter(pool, processor, {sub.consumer: sub}, letters["invalid"].id)
     await dismiss_dead_letter(pool, "test", letters["invalid"].id)
-    assert await list_dead_letters(pool) == []
-    resolutions = sorted(dl.resolution or "" for dl in await list_dead_letters(pool, include_resolved=True))
+    assert (await list_dead_letters(pool)).items == []
+    resolutions = sorted(dl.resolution or "" for dl in (await list_dead_letters(pool, include_resolved=True)).items)
     assert resolutions == ["dismissed", "replayed"]
     await pool.close()
     await nc.close()
@@ -105,7 +110,7 @@ async def test_a_body_that_contradicts_its_subject_is_invalid(platform_db: str) 
                                                        headers, body, 1))
     assert decision.action is Action.TERM and wrong_kind.action is Action.TERM
     assert applied == []
-    assert {dl.reason for dl in await list_dead_letters(pool)} == {"invalid"}
+    assert {dl.reason for dl in (await list_dead_letters(pool)).items} == {"invalid"}
     await pool.close()
 
 
@@ -116,13 +121,18 @@ async def test_a_letter_that_cannot_even_be_stored_is_terminated_not_looped(plat
     processor = DeliveryProcessor(pool, "test", MAX_DELIVER, [0.05])
     delivery = Delivery("dvk.registry.model_registered.VN._", {"ce-id": "a\x00b"}, b"\x00", 1)
     assert (await processor.process(sub, delivery)).action is Action.TERM
-    [letter] = await list_dead_letters(pool)
+    [letter] = (await list_dead_letters(pool)).items
     assert letter.headers["ce-id"] == "a\\x00b"
     await pool.close()
 
 
 async def test_administrators_see_and_replay_only_letters_about_their_subtree(platform_db: str) -> None:
+    """Decided by the unit the stored body names, through the hierarchy: a header claiming another
+    unit changes nothing, and a letter naming no unit is for a whole tree's administrators only."""
     pool = await asyncpg.create_pool(platform_db)
+    async with pool.acquire() as conn:
+        for unit in org_units("VN.15.04321", "VN.20.00001"):
+            await hierarchy.apply(conn, unit)
 
     async def broken(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError("down")
@@ -133,12 +143,58 @@ async def test_administrators_see_and_replay_only_letters_about_their_subtree(pl
         headers, body = cloud_event(model_registered(org_path=path)).to_nats()
         await processor.process(sub, Delivery(event_subject("registry", "model_registered", path), headers, body, 1))
     await processor.process(sub, Delivery("dvk.registry.model_registered.VN._", {}, b"?", 1))
-    assert len(await list_dead_letters(pool, scope="VN")) == 3
-    province = await list_dead_letters(pool, scope="VN.15")
-    assert [dl.headers["ce-orgpath"] for dl in province] == ["VN.15.04321"]
-    other = next(dl for dl in await list_dead_letters(pool) if dl.headers.get("ce-orgpath") == "VN.20.00001")
+    scopes = {path: await letter_scope(pool, Principal(subject="a", name="a", roles=frozenset({Role.ADMINISTRATOR}),
+                                                       org_scope=path))
+              for path in ("VN", "VN.15", "VN.20")}
+    assert scopes["VN"].whole_tree and not scopes["VN.15"].whole_tree
+    assert (await list_dead_letters(pool, scope=scopes["VN"])).total == 3
+    province = (await list_dead_letters(pool, scope=scopes["VN.15"])).items
+    assert [json.loads(dl.body)["org_path"] for dl in province] == ["VN.15.04321"]
+    other = next(dl for dl in (await list_dead_letters(pool)).items
+                 if dl.body.startswith("{") and json.loads(dl.body)["org_path"] == "VN.20.00001")
+    # The body is what counts: rewriting the stored header does not move the letter into VN.15.
+    await pool.execute("update dead_letters set headers = jsonb_set(headers, '{ce-orgpath}', '\"VN.15.04321\"') "
+                       "where id = $1", other.id)
+    assert [dl.id for dl in (await list_dead_letters(pool, scope=scopes["VN.15"])).items] == [province[0].id]
     with pytest.raises(DeadLetterNotFound):
-        await replay_dead_letter(pool, processor, {sub.consumer: sub}, other.id, scope="VN.15")
+        await replay_dead_letter(pool, processor, {sub.consumer: sub}, other.id, scope=scopes["VN.15"])
     with pytest.raises(DeadLetterNotFound):
-        await dismiss_dead_letter(pool, "test", other.id, scope="VN.15")
+        await dismiss_dead_letter(pool, "test", other.id, scope=scopes["VN.15"])
+    await pool.close()
+
+
+async def test_a_replay_passes_the_checks_of_a_live_delivery(platform_db: str) -> None:
+    """A letter whose body was edited to name another unit than its subject is refused at replay, as
+    it would be live; so is one whose source names another service."""
+    pool = await asyncpg.create_pool(platform_db)
+    applied: list[str] = []
+
+    async def effect(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
+        applied.append(event.org_path)
+
+    failing = {"yes": True}
+
+    async def sometimes(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
+        if failing["yes"]:
+            raise RuntimeError("down")
+        await effect(conn, ce, event)
+
+    sub = Subscription("test__replay", stream_of("registry"), service_filter("registry", "model_registered"),
+                       sometimes)
+    processor = DeliveryProcessor(pool, "test", 1, [0.05])
+    for path in ("VN.15.04321", "VN.15.04322"):
+        headers, body = cloud_event(model_registered(org_path=path)).to_nats()
+        await processor.process(sub, Delivery(event_subject("registry", "model_registered", path), headers, body, 1))
+    first, second = (await list_dead_letters(pool)).items
+    moved = json.loads(first.body) | {"org_path": "VN.20.00001"}
+    await pool.execute("update dead_letters set body = $2 where id = $1", first.id, json.dumps(moved).encode())
+    await pool.execute("update dead_letters set headers = jsonb_set(headers, '{ce-source}', "
+                       "'\"urn:dvk:test:evaluation\"') where id = $1", second.id)
+    failing["yes"] = False
+    subs = {sub.consumer: sub}
+    with pytest.raises(ReplayError, match="differ"):
+        await replay_dead_letter(pool, processor, subs, first.id)
+    with pytest.raises(ReplayError, match="ce-source"):
+        await replay_dead_letter(pool, processor, subs, second.id)
+    assert applied == []
     await pool.close()

@@ -80,7 +80,7 @@ async def test_a_read_only_database_keeps_events_waiting_and_they_apply_once_aft
         await eventually(all_applied, within=20)
         assert sorted(r["event_id"] for r in await pool.fetch("select event_id from effects")) == \
             sorted(e.event_id for e in events)
-        assert await list_dead_letters(pool) == []
+        assert (await list_dead_letters(pool)).items == []
         assert await pool.fetchval("select count(*) from delivery_failures") == 0
     finally:
         await _read_only(pool, False)
@@ -107,7 +107,7 @@ async def test_only_failures_of_the_effect_count_towards_a_dead_letter(pool: asy
     await _read_only(pool, False)
     outcomes = [(await processor.process(sub, Delivery(subject, headers, body, n))).action for n in range(8, 11)]
     assert outcomes == [Action.NAK, Action.NAK, Action.TERM]
-    [letter] = await list_dead_letters(pool)
+    [letter] = (await list_dead_letters(pool)).items
     assert (letter.reason, letter.attempts) == ("failed", MAX_DELIVER)
     assert await pool.fetchval("select count(*) from effects") == 0, "every failed attempt rolled back"
 
@@ -130,4 +130,4 @@ async def test_a_message_is_terminated_only_once_its_dead_letter_is_committed(po
     await pool.execute("drop trigger refuse on dead_letters")
     stored = await processor.process(sub, not_an_event)
     assert stored.action is Action.TERM
-    assert [dl.reason for dl in await list_dead_letters(pool)] == ["invalid"]
+    assert [dl.reason for dl in (await list_dead_letters(pool)).items] == ["invalid"]

@@ -173,10 +173,10 @@ async def test_a_service_consumes_with_its_credentials_and_refuses_an_event_nami
         await publish(js, lie, dataclasses.replace(cloud_event(lie), source="urn:dvk:test:evaluation"))
 
         async def settled() -> bool:
-            return applied == ["Mô hình thật"] and len(await list_dead_letters(pool)) == 1
+            return applied == ["Mô hình thật"] and len((await list_dead_letters(pool)).items) == 1
 
         await eventually(settled, within=20)
-        [letter] = await list_dead_letters(pool)
+        [letter] = (await list_dead_letters(pool)).items
         assert letter.reason == "invalid" and "ce-source" in (letter.error or "")
     finally:
         await asyncio.wait_for(broker.stop(), 10)

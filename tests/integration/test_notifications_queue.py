@@ -18,7 +18,9 @@ from services.notifications import projections
 from services.notifications.domain import WebhookEndpointDisabled, WebhookEndpointRegistered
 from services.notifications.service import DEFINITION
 from services.notifications.webhooks import fingerprint, new_secret
+from shared import hierarchy
 from shared.store.migrations import migrate
+from tests.events import org_units, unit_id
 from tests.integration.polling import eventually
 
 TYPE = "vn.dvk.registry.model_registered.v1"
@@ -29,6 +31,8 @@ async def dsn(database: str) -> AsyncIterator[str]:
     conn = await asyncpg.connect(database)
     try:
         await migrate(conn, DEFINITION.migration_scopes())
+        for unit in org_units("VN.15.04321"):  # the service's copy of the tree
+            await hierarchy.apply(conn, unit)
     finally:
         await conn.close()
     yield database
@@ -38,14 +42,16 @@ async def _endpoint(conn: asyncpg.Connection) -> uuid.UUID:
     endpoint_id, secret = uuid.uuid4(), new_secret()
     await projections.add_endpoint(conn, WebhookEndpointRegistered(
         endpoint_id=endpoint_id, url="https://portal.example.vn/hook", description=None, org_path="VN.15",
-        event_types=(), secret_fingerprint=fingerprint(secret), at=datetime.now(UTC)), "admin", 1)
+        org_unit_id=unit_id("VN.15"), event_types=(), secret_fingerprint=fingerprint(secret),
+        at=datetime.now(UTC)), "admin", 1)
     await projections.add_secret(conn, endpoint_id, secret)
     return endpoint_id
 
 
 async def _enqueue(conn: asyncpg.Connection) -> int:
     return await projections.enqueue_deliveries(conn, event_id=uuid.uuid4(), event_type=TYPE,
-                                                org_path="VN.15.04321", payload="{}")
+                                                org_path="VN.15.04321", owner_org_unit_id=unit_id("VN.15.04321"),
+                                                entity_id=None, payload="{}")
 
 
 async def _disable(conn: asyncpg.Connection, endpoint_id: uuid.UUID) -> int:

@@ -40,7 +40,7 @@ async def register(svc: Hosted, receiver: Receiver, **body: Any) -> dict[str, An
 async def deliveries(svc: Hosted, endpoint_id: str) -> list[dict[str, Any]]:
     r = await svc.client.get(f"/webhooks/{endpoint_id}/deliveries", headers=ADMIN)
     assert r.status_code == 200, r.text
-    found: list[dict[str, Any]] = r.json()
+    found: list[dict[str, Any]] = r.json()["items"]
     return found
 
 

@@ -20,7 +20,7 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
 from services.notifications.service import DEFINITION
-from tests.events import AT, award_granted, cloud_event, inspection_passed, model_registered, publish
+from tests.events import AT, award_granted, cloud_event, inspection_passed, model_registered, org_units, publish
 from tests.integration.polling import eventually
 from tests.integration.service_host import hosted
 from tests.webhook_receiver import Received, Receiver
@@ -45,6 +45,9 @@ class Hosted:
         await eventually(done, within)
 
 
+UNITS = org_units("VN.15.04321", "VN.20.00001")
+
+
 @asynccontextmanager
 async def running(database: str, nats_url: str, **settings: object) -> AsyncIterator[Hosted]:
     """The notifications service as it runs in production, started first so it creates the streams."""
@@ -52,7 +55,15 @@ async def running(database: str, nats_url: str, **settings: object) -> AsyncIter
         nc = await nats.connect(nats_url)
         db = await asyncpg.connect(database)
         try:
-            yield Hosted(client, nc.jetstream(), db)
+            js = nc.jetstream()
+            for unit in UNITS:  # the service's own copy of the tree, as the registry would send it
+                await publish(js, unit)
+
+            async def tree_known() -> bool:
+                return await db.fetchval("select count(distinct org_unit_id) from org_unit_versions") == len(UNITS)
+
+            await eventually(tree_known, within=15)
+            yield Hosted(client, js, db)
         finally:
             await db.close()
             await nc.close()

@@ -7,7 +7,7 @@ import pytest
 
 from shared.auth.principal import Role
 from shared.auth.tokens import InvalidToken, issue_token, verify_token
-from shared.observability.logging import configure_logging, correlation_id
+from shared.observability.logging import MESSAGES_LOGGER, configure_logging, correlation_id
 from shared.runtime.cli import main
 from tests.conftest import TEST_SECRET
 
@@ -47,3 +47,27 @@ def test_logs_are_json_lines_with_the_correlation_id(capsys: pytest.CaptureFixtu
     assert record["correlation_id"] == "corr-123"
     assert record["service"] == "registry"
     assert record["level"] == "INFO"
+
+
+def test_an_idle_pull_is_not_logged_as_an_error_and_a_real_failure_still_is(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("evaluation", "INFO")
+    messages = logging.getLogger(MESSAGES_LOGGER)
+    try:
+        for exc in (TimeoutError(), RuntimeError("the effect broke")):
+            try:
+                raise exc
+            except Exception:
+                messages.exception("Task-7 raised an exception, retrying...")
+        logging.getLogger(MESSAGES_LOGGER).setLevel(logging.DEBUG)
+        try:
+            raise TimeoutError
+        except TimeoutError:
+            messages.exception("Task-8 raised an exception, retrying...")
+    finally:
+        logging.getLogger(MESSAGES_LOGGER).setLevel(logging.NOTSET)
+        logging.getLogger().handlers.clear()
+    records = [json.loads(line) for line in capsys.readouterr().err.strip().splitlines()]
+    assert [(r["level"], r["message"]) for r in records] == [
+        ("ERROR", "Task-7 raised an exception, retrying..."), ("DEBUG", "Task-8 raised an exception, retrying...")]
+    assert "the effect broke" in records[0]["exc_info"]

@@ -46,3 +46,9 @@ async def test_an_agency_names_its_own_internal_systems(url: str, allow: list[st
 async def test_the_allow_list_lets_through_only_what_it_names() -> None:
     with pytest.raises(TargetRefused):
         await check_target("http://10.99.0.1/hook", ["10.20.0.0/16", "khong-phai.example"])
+
+
+async def test_a_name_that_does_not_resolve_yet_may_be_registered_but_not_delivered_to() -> None:
+    await check_target("https://khong-ton-tai.invalid/hook", unresolvable_ok=True)
+    with pytest.raises(TargetRefused):
+        await check_target("http://169.254.169.254/", unresolvable_ok=True)
