@@ -41,11 +41,5 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return dependency
 
 
-def ensure_scope(principal: Principal, org_path: str) -> None:
-    """A user acts only within the subtree of their scope."""
-    if not principal.covers(org_path):
-        raise ApiError(403, "forbidden_scope", org_path=org_path, scope=principal.org_scope)
-
-
 Reader = Annotated[Principal, Depends(current_principal)]
 """Any signed-in user: for queries, which then filter by the caller's scope."""

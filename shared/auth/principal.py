@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
-from shared.subjects import in_subtree
-
 
 class Role(StrEnum):
     REGISTRAR = "registrar"          # cán bộ đăng ký mô hình
@@ -30,9 +28,6 @@ class Principal:
 
     def has_any(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
-
-    def covers(self, org_path: str) -> bool:
-        return in_subtree(org_path, self.org_scope)
 
 
 SYSTEM = Principal(subject="system", name="Hệ thống", roles=frozenset(), org_scope="")

@@ -19,7 +19,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from services.awards import messages  # noqa: F401 - registers the bilingual messages
-from services.awards.api import RACE_RETRIES
+from services.awards.handlers import RACE_RETRIES
 from services.awards.domain import (
     EVENT_TYPES,
     AwardGrantedInRound,

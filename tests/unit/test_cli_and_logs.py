@@ -19,7 +19,7 @@ def test_dvk_token_issues_a_token_the_services_accept(capsys: pytest.CaptureFixt
     principal = verify_token(TEST_SECRET, capsys.readouterr().out.strip())
     assert principal.subject == "can-bo-xa"
     assert principal.roles == {Role.REGISTRAR, Role.VIEWER}
-    assert principal.covers("VN.15.02989") and not principal.covers("VN.15.02953")
+    assert principal.org_scope == "VN.15.02989"
 
 
 def test_tokens_signed_elsewhere_or_expired_are_refused() -> None:

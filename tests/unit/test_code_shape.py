@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.routing import APIRoute
 
-from shared.config import SERVICE_PORTS
+from shared.config import SERVICE_PORTS, ServiceSettings
+from shared.runtime.service import build_app
 from tests.conftest import ROOT
 
 SOURCES = sorted([*(ROOT / "shared").rglob("*.py"), *(ROOT / "services").rglob("*.py"),
@@ -75,7 +76,8 @@ def test_command_routes_are_thin_and_name_commands_by_class(service: str) -> Non
 
 @pytest.mark.parametrize("service", sorted(SERVICE_PORTS))
 def test_every_get_is_typed(service: str) -> None:
-    app = importlib.import_module(f"services.{service}.service").create_app()
+    definition = importlib.import_module(f"services.{service}.service").DEFINITION
+    app = build_app(definition, settings=ServiceSettings(database_url="postgresql://unused/never-connected"))
     untyped = []
 
     def walk(routes: list[object]) -> None:
