@@ -19,7 +19,6 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from services.awards import messages  # noqa: F401 - registers the bilingual messages
-from services.awards.handlers import RACE_RETRIES
 from services.awards.domain import (
     EVENT_TYPES,
     AwardGrantedInRound,
@@ -34,6 +33,7 @@ from services.awards.domain import (
     RoundKind,
     RoundOpened,
 )
+from services.awards.handlers import RACE_RETRIES
 from shared.domain.aggregate import DomainError
 from shared.domain.events import DomainEvent
 from shared.i18n import message
