@@ -75,7 +75,8 @@ async def publish(js: JetStreamContext, event: IntegrationEvent, ce: CloudEvent 
 def org_tree() -> list[IntegrationEvent]:
     """Việt Nam → Lào Cai (15) → Xã Bảo Hà (02989), Xã Nghĩa Đô (02953), then Nghĩa Đô merged into Bảo Hà:
     the registry's events as another service receives them."""
-    ids = {code: uuid.uuid4() for code in ("VN", "15", "02989", "02953")}
+    ids = {code: unit_id(path) for code, path in (("VN", "VN"), ("15", "VN.15"), ("02989", "VN.15.02989"),
+                                                  ("02953", "VN.15.02953"))}
     units = [("VN", None, "VN", "Việt Nam"), ("15", "VN", "VN.15", "Tỉnh Lào Cai"),
              ("02989", "15", "VN.15.02989", "Xã Bảo Hà"), ("02953", "15", "VN.15.02953", "Xã Nghĩa Đô")]
     events: list[IntegrationEvent] = [

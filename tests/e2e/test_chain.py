@@ -22,6 +22,16 @@ from tests.webhook_receiver import Receiver
 async def test_registered_inspected_awarded_model_notifies_its_unit(platform: Platform) -> None:
     admin = bearer(platform)
     async with Receiver() as receiver, httpx.AsyncClient(headers=admin, timeout=10) as client:
+        # The country's root unit first (as the demo registers it: same key, so the demo's own request
+        # answers the same), so that the webhook can be registered for it before anything happens.
+        root = await client.post(f"{platform.url('registry')}/org-units", headers={"Idempotency-Key": "demo-org-vn"},
+                                 json={"code": "VN", "name": "Việt Nam", "kind": "country"})
+        assert root.status_code == 201, root.text
+
+        async def notifications_knows_the_root() -> bool:
+            return (await client.get(f"{platform.url('notifications')}/webhooks")).status_code == 200
+
+        await eventually(notifications_knows_the_root, within=10)
         hook = await client.post(f"{platform.url('notifications')}/webhooks", json={
             "url": receiver.url, "description": "Hệ thống quản lý văn bản", "org_path": "VN",
             "event_types": ["vn.dvk.awards.award_granted.v1"]})
@@ -37,7 +47,7 @@ async def test_registered_inspected_awarded_model_notifies_its_unit(platform: Pl
         unit = first_grant["org_path"]
 
         async def inbox_complete() -> list[dict[str, object]] | None:
-            r = await client.get(f"{platform.url('notifications')}/inbox", params={"org_path": unit})
+            r = await client.get(f"{platform.url('notifications')}/inbox", params={"under": unit})
             items = r.json()["items"]
             kinds = {i["event_type"] for i in items}
             wanted = {"vn.dvk.registry.model_registered.v1", "vn.dvk.evaluation.inspection_passed.v1",

@@ -32,6 +32,12 @@ async def _post(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> di
     return dict(r.json())
 
 
+async def _accepted(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> bool:
+    r = await client.post(url, json=body, headers={"Idempotency-Key": f"k-{uuid.uuid4()}"})
+    assert r.status_code in (201, 422), r.text
+    return r.status_code == 201
+
+
 async def _items(client: httpx.AsyncClient, url: str, **params: Any) -> list[dict[str, Any]]:
     r = await client.get(url, params=params)
     assert r.status_code == 200, r.text
@@ -51,22 +57,25 @@ async def test_the_successors_lists_in_every_service_include_both_communes(platf
         province = await _post(admin, f"{registry}/org-units", {"code": "15", "name": "Tỉnh Lào Cai",
                                                                 "kind": "province", "parent_id": root["id"]})
         communes = {code: await _post(admin, f"{registry}/org-units", {"code": code, "name": name, "kind": "commune",
-                                                                       "parent_id": province["id"]})
+                                                                       "parent_id": province["id"]}) | {"name": name}
                     for code, name in (("02989", "Xã Bảo Hà"), ("02953", "Xã Nghĩa Đô"), ("02947", "Xã Bảo Yên"))}
         bao_ha, nghia_do, bao_yen = communes["02989"], communes["02953"], communes["02947"]
         criteria = await _post(admin, f"{evaluation}/criteria-sets", {**CRITERIA_SET, "code": "DVK-E2E",
                                                                       "org_path": province["org_path"]})
         models: dict[str, str] = {}
         for commune in (bao_ha, nghia_do):
-            await _post(admin, f"{notifications}/webhooks", {"url": receiver.url, "org_path": commune["org_path"],
-                                                             "event_types": ["vn.dvk.evaluation.inspection_passed.v1"]})
+            hook = {"url": receiver.url, "org_path": commune["org_path"],
+                    "event_types": ["vn.dvk.evaluation.inspection_passed.v1"]}
+            # Notifications learns of a new commune through JetStream: until then the unit is unknown (422).
+            await eventually(lambda h=hook: _accepted(admin, f"{notifications}/webhooks", h), within=10)
             model = await _post(admin, f"{registry}/models", {
                 "title": f"Dân vận khéo ở {commune['name']}", "owner_org_unit_id": commune["id"],
                 "recipient_kind": "collective", "field": "kinh_te", "year": 2025})
             models[commune["id"]] = model["id"]
             await eventually(lambda m=model["id"]: _known(admin, f"{evaluation}/models/{m}"), within=10)
         await _post(admin, f"{evaluation}/inspections", {"model_id": models[bao_ha["id"]],
-                                                         "criteria_set_id": criteria["id"], "scores": PASSING})
+                                                         "criteria_set_id": criteria["id"], "scores": PASSING,
+                                                         "inspected_on": "2025-09-20"})
 
         province_admin = bearer(platform, [Role.ADMINISTRATOR], org=province["org_path"], sub="quan-tri-tinh")
         async with httpx.AsyncClient(headers=province_admin, timeout=10) as client:
@@ -79,7 +88,8 @@ async def test_the_successors_lists_in_every_service_include_both_communes(platf
             return len(await _items(admin, f"{evaluation}/models", under=bao_ha["org_path"])) == 2
         await eventually(both_known, within=10)
         after = await _post(admin, f"{evaluation}/inspections", {"model_id": models[nghia_do["id"]],
-                                                                 "criteria_set_id": criteria["id"], "scores": PASSING})
+                                                                 "criteria_set_id": criteria["id"], "scores": PASSING,
+                                                         "inspected_on": "2025-09-20"})
         called = await eventually(lambda: [r for r in receiver.received()
                                            if after["id"] in r.body.decode()], within=10)
         assert len(called) == 2, "the merged commune's endpoint and the successor's are both subtrees carrying it"
@@ -88,7 +98,7 @@ async def test_the_successors_lists_in_every_service_include_both_communes(platf
     sibling = bearer(platform, [Role.VIEWER, Role.ADMINISTRATOR], org=bao_yen["org_path"], sub="can-bo-bao-yen")
     both = set(models.values())
     async with httpx.AsyncClient(headers=successor, timeout=10) as client:
-        assert {m["id"] for m in await _items(client, f"{evaluation}/models")} == both
+        assert {m["model_id"] for m in await _items(client, f"{evaluation}/models")} == both
         inspections = await _items(client, f"{evaluation}/inspections")
         assert {i["model_id"] for i in inspections} == both
         before = next(i for i in inspections if i["model_id"] == models[nghia_do["id"]])

@@ -64,9 +64,10 @@ async def test_org_events_build_the_services_hierarchy_and_a_merge_is_carried(
     merged = OrgUnitsMerged(org_path="VN.15.02989", successor_id=ids["02989"], successor_name="Đơn vị 02989",
                             merged_ids=[ids["02953"]], merged_paths=["VN.15.02953"], effective_on=date(2025, 7, 1),
                             merged_at=T0)
-    # Out of order first: the commune before its province is retried, not lost.
+    # Out of order first: the commune before its province waits (put back, not counted), not lost.
     early, _ = _delivery(registered[2])
-    assert (await processor.process(sub, early)).outcome == "retry"
+    assert (await processor.process(sub, early)).outcome == "waiting"
+    assert await pool.fetchval("select count(*) from delivery_failures") == 0
     for event in [*registered, merged]:
         delivery, _ = _delivery(event)
         assert (await processor.process(sub, delivery)).outcome == "applied"

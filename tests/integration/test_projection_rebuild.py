@@ -185,8 +185,8 @@ async def test_notifications_projections_rebuild_identical(database: str, isolat
             assert r.status_code == 201, r.text
             hooks.append(r.json()["id"])
         assert (await client.delete(f"/webhooks/{hooks[0]}", headers=admin15)).status_code in (200, 204)
-        events: list[Any] = [model_registered(title=f"Mô hình {i}") for i in range(4)]
-        events += [inspection_passed(), award_granted()]
+        events: list[Any] = [model_registered(org_path="VN.15.02989", title=f"Mô hình {i}") for i in range(4)]
+        events += [inspection_passed("VN.15.02989"), award_granted("VN.15.02989")]
         for e in events:
             await publish(js, e)
 
