@@ -85,3 +85,10 @@ async def check_target(url: str, allow: Sequence[str] = (), *, unresolvable_ok: 
         reason = _reason(ip)
         if reason is not None and not _allowed(host, ip, allow):
             raise TargetRefused(host, str(ip), reason)
+
+
+def loggable(url: str) -> str:
+    """A target as logs may show it: scheme, host, port and path — never credentials or a query string,
+    where receivers often put their tokens."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1], query="", fragment="").geturl()

@@ -35,7 +35,7 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from services.notifications.targets import TargetRefused, check_target
+from services.notifications.targets import TargetRefused, check_target, loggable
 from services.notifications.webhooks import RetryPolicy, is_success, signed_headers
 from shared.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_PENDING
 from shared.runtime.service import ServiceRuntime
@@ -158,8 +158,8 @@ class WebhookWorker:
             claimed.id, made, status, attempt.status_code, attempt.error, delay)
         WEBHOOK_DELIVERIES.labels({"pending": "retry"}.get(status, status)).inc()
         if status == "failed":
-            log.warning("webhook delivery %s to %s failed for good after %d attempts: %s", claimed.id, claimed.url,
-                        made, attempt.error)
+            log.warning("webhook delivery %s to %s failed for good after %d attempts: %s", claimed.id,
+                        loggable(claimed.url), made, attempt.error)
 
     async def _listen(self) -> None:
         """Keep a LISTEN connection open (reconnecting) so commits wake the worker at once."""

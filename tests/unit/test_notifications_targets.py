@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifications.targets import TargetRefused, check_target
+from services.notifications.targets import TargetRefused, check_target, loggable
 
 
 @pytest.mark.parametrize(("url", "reason"), [
@@ -52,3 +52,7 @@ async def test_a_name_that_does_not_resolve_yet_may_be_registered_but_not_delive
     await check_target("https://khong-ton-tai.invalid/hook", unresolvable_ok=True)
     with pytest.raises(TargetRefused):
         await check_target("http://169.254.169.254/", unresolvable_ok=True)
+
+
+def test_a_target_is_logged_without_its_credentials_or_query() -> None:
+    assert loggable("https://user:pw@hooks.example.vn:8443/dvk?token=bi-mat#x") == "https://hooks.example.vn:8443/dvk"
