@@ -100,6 +100,22 @@ def body_refusal(request: Request, errors: list[dict[str, Any]]) -> JSONResponse
     return None
 
 
+def allowed_methods(routes: list[Any], path: str) -> set[str]:
+    """Every method some route takes at `path` — Starlette's `Allow` names only the first route that
+    matched the path, though GET and POST of one path are two routes."""
+    found: set[str] = set()
+    for route in routes:
+        nested = getattr(getattr(route, "original_router", None), "routes", None)
+        if nested is None and not hasattr(route, "methods"):
+            nested = getattr(route, "routes", None)
+        if nested:
+            found |= allowed_methods(list(nested), path)
+        elif getattr(route, "methods", None) and getattr(route, "path_regex", None) is not None \
+                and route.path_regex.match(path):
+            found |= set(route.methods)
+    return found
+
+
 def _http_code(status: int) -> str:
     return {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(status, "validation_failed")
 
@@ -135,6 +151,9 @@ def install_error_handlers(app: FastAPI) -> None:
         # Starlette's own refusals (no such path, a method the path does not take) keep their
         # headers: a 405 must say in `Allow` what the path does take.
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = allowed_methods(list(request.app.router.routes), request.url.path) - {"HEAD"}
+            headers["Allow"] = ", ".join(sorted(allowed)) or headers.get("Allow", "")
         code = _http_code(exc.status_code)
         params = {"method": request.method, "allow": headers.get("Allow", "—")} if exc.status_code == 405 else {}
         return JSONResponse(error_body(code, **params), status_code=exc.status_code, headers=headers or None)

@@ -119,3 +119,17 @@ async def test_an_expired_token_is_told_apart_from_an_invalid_one() -> None:
     assert "hết hạn" in _error(expired)["message"]["vi"]
     forged = await _call("POST", "/plans", json={"year": 2025}, token=_token() + "x")
     assert (forged.status_code, _error(forged)["code"]) == (401, "unauthenticated")
+
+
+async def test_allow_names_every_method_of_the_path_not_only_the_first_routes() -> None:
+    app = _app()
+
+    @app.get("/plans")
+    async def plans() -> list[str]:
+        return []
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.delete("/plans")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
