@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.awards.domain import AwardType, QuotaLine, RoundKind
@@ -32,6 +32,19 @@ class QuotaInput(CommandInput):
 class OpenRound(CommandInput):
     """Mở đợt khen thưởng — open a round of commendations and rewards with its quotas."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "Khen thưởng “Dân vận khéo” năm 2025",
+        "kind": "annual",
+        "year": 2025,
+        "org_path": "VN.15",
+        "decision_date": "2025-10-15",
+        "quotas": [
+            {"award_type": "reward", "recipient_kind": "collective", "quota": 15},
+            {"award_type": "reward", "recipient_kind": "individual", "quota": 10},
+            {"award_type": "commendation", "recipient_kind": "collective", "quota": 30},
+        ],
+    }]})
+
     name: str = Field(min_length=5, max_length=300, description="e.g. Sơ kết giữa kỳ 2023")
     kind: RoundKind = Field(description="annual (hằng năm, 15/10), mid_term (sơ kết) or final (tổng kết)")
     year: int = Field(ge=2000, le=2100, strict=True)
@@ -52,6 +65,12 @@ class OpenRound(CommandInput):
 
 class NominateModelInput(CommandInput):
     """Đề nghị khen thưởng — put a model that passed inspection forward in a round."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "model_id": "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
+        "award_type": "reward",
+        "summary": "Vận động nhân dân hiến 12.000 m² đất mở đường liên thôn",
+    }]})
 
     model_id: UUID
     award_type: AwardType

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from shared.http.input import CommandInput
 from shared.subjects import ORG_PATH_PATTERN
@@ -33,6 +33,21 @@ class CriterionInput(CommandInput):
 class DefineCriteriaSet(CommandInput):
     """Ban hành bộ tiêu chí — issue a criteria set for a unit's subtree, for a year or from a date."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "Tiêu chí điển hình “Dân vận khéo” năm 2025",
+        "code": "13-QC/TU",
+        "org_path": "VN.15",
+        "year": 2025,
+        "pass_score": 70,
+        "criteria": [
+            {"code": "thuyet_phuc", "name_vi": "Thuyết phục", "name_en": "Persuasive", "max_score": 25},
+            {"code": "lan_toa", "name_vi": "Có sức lan tỏa", "name_en": "Spreading", "max_score": 25},
+            {"code": "nhan_rong", "name_vi": "Có thể nhân rộng", "name_en": "Replicable", "max_score": 25},
+            {"code": "dong_thuan", "name_vi": "Tạo sự đồng thuận của nhân dân", "name_en": "People's consensus",
+             "max_score": 25},
+        ],
+    }]})
+
     name: str = Field(min_length=3, max_length=300, description="Tên bộ tiêu chí (tiếng Việt)")
     code: str = Field(pattern=SET_CODE_PATTERN)
     org_path: str = Field(pattern=ORG_PATH_PATTERN, description="The issuing unit's path; it applies below it")
@@ -51,6 +66,19 @@ class ScoreInput(CommandInput):
 
 class RecordInspection(CommandInput):
     """Ghi kết quả kiểm tra, đánh giá một mô hình theo bộ tiêu chí — record an inspection."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "model_id": "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
+        "criteria_set_id": "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",
+        "inspected_on": "2025-09-20",
+        "scores": [
+            {"code": "thuyet_phuc", "score": 22},
+            {"code": "lan_toa", "score": 20},
+            {"code": "nhan_rong", "score": 19},
+            {"code": "dong_thuan", "score": 21},
+        ],
+        "notes": "Đoàn kiểm tra của Ban Dân vận Tỉnh ủy",
+    }]})
 
     model_id: UUID
     criteria_set_id: UUID

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 from pydantic_core import PydanticCustomError
 
 from services.notifications.templates import TEMPLATES
@@ -34,6 +34,13 @@ EventType = Annotated[str, AfterValidator(_known_event_type)]
 
 class RegisterWebhook(CommandInput):
     """Đăng ký webhook — another system asks to be called with the events about a subtree."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "url": "https://congthongtin.laocai.gov.vn/dvk/webhooks",
+        "description": "Cổng thông tin điện tử tỉnh",
+        "org_path": "VN.15",
+        "event_types": ["vn.dvk.awards.award_granted.v1"],
+    }]})
 
     url: HttpUrl = Field(description="http:// or https:// address that receives the POSTs")
     description: str | None = Field(default=None, max_length=500)

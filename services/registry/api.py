@@ -149,6 +149,7 @@ async def list_models(runtime: Runtime, principal: Reader, paging: PageParams, u
 
 @router.get("/models/{model_id}", tags=["models"], response_model=queries.ModelOut)
 async def get_model(model_id: UUID, runtime: Runtime, principal: Reader) -> queries.ModelOut:
+    """Một mô hình — one model or exemplar, with the unit carrying it now."""
     async with runtime.pool.acquire() as conn:
         found = await queries.model(conn, model_id)
         if found is None or not await covers(conn, principal, found.owner_org_unit_id, model_id):

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from services.registry.models import ModelField
 from shared.http.input import CommandInput
@@ -26,6 +26,14 @@ _EFFECTIVE = "Ngày có hiệu lực — the day it takes effect (default: today
 class RegisterOrgUnit(CommandInput):
     """Thêm đơn vị — add a unit (province, commune, agency, school...) under its parent."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "02989",
+        "name": "Xã Bảo Hà",
+        "kind": "commune",
+        "parent_id": "3f2b8c1e-5d4a-4c7b-9e21-0a6d5c4b3a21",
+        "effective_on": "2025-07-01",
+    }]})
+
     code: str = Field(pattern=CODE_PATTERN, description="Official administrative code where one exists")
     name: str = Field(min_length=2, max_length=200)
     kind: str = Field(pattern=r"^[a-z][a-z_]{1,39}$", description="e.g. province, commune, agency, school")
@@ -36,12 +44,19 @@ class RegisterOrgUnit(CommandInput):
 class RenameOrgUnitInput(CommandInput):
     """Đổi tên đơn vị — the unit keeps its id, code and place."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Xã Bảo Hà", "effective_on": "2025-10-01"}]})
+
     name: str = Field(min_length=2, max_length=200)
     effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
 
 
 class MoveOrgUnitInput(CommandInput):
     """Chuyển đơn vị sang đơn vị cấp trên khác — with everything under it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "parent_id": "3f2b8c1e-5d4a-4c7b-9e21-0a6d5c4b3a21",
+        "effective_on": "2025-07-01",
+    }]})
 
     parent_id: UUID
     effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
@@ -60,6 +75,12 @@ class MergeOrgUnits(CommandInput):
     """Sáp nhập đơn vị — the merged units end; the successor (an existing unit, `successor_id`, or one
     registered now, `successor`) carries their models and units from then on."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "merged_ids": ["1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"],
+        "successor_id": "8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+        "effective_on": "2025-07-01",
+    }]})
+
     merged_ids: list[UUID] = Field(min_length=1, max_length=100)
     successor_id: UUID | None = None
     successor: NewSuccessor | None = None
@@ -76,6 +97,16 @@ class SplitOrgUnitInput(CommandInput):
     """Chia tách đơn vị — the unit ends; each model goes to the successor that names it, the rest
     to `default_successor_id`."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "shares": [
+            {"org_unit_id": "8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+             "entity_ids": ["6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f"]},
+            {"org_unit_id": "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", "entity_ids": []},
+        ],
+        "default_successor_id": "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+        "effective_on": "2025-07-01",
+    }]})
+
     shares: list[SplitShareInput] = Field(min_length=2, max_length=50)
     default_successor_id: UUID | None = None
     effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
@@ -84,6 +115,12 @@ class SplitOrgUnitInput(CommandInput):
 class DissolveOrgUnitInput(CommandInput):
     """Giải thể đơn vị — the unit ends; `successor_id` (required while it carries models) takes them."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "successor_id": "8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+        "reason": "Sắp xếp đơn vị hành chính cấp xã theo Nghị quyết của Ủy ban Thường vụ Quốc hội",
+        "effective_on": "2025-07-01",
+    }]})
+
     successor_id: UUID | None = None
     reason: str | None = Field(default=None, max_length=1000)
     effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
@@ -91,6 +128,15 @@ class DissolveOrgUnitInput(CommandInput):
 
 class RegisterModel(CommandInput):
     """Đăng ký mô hình, điển hình "Dân vận khéo"."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "title": "Dân vận khéo trong xây dựng nông thôn mới kiểu mẫu",
+        "description": "Vận động nhân dân hiến đất mở rộng đường liên thôn",
+        "owner_org_unit_id": "8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+        "recipient_kind": "collective",
+        "field": "kinh_te",
+        "year": 2025,
+    }]})
 
     title: str = Field(min_length=5, max_length=300)
     description: str | None = Field(default=None, max_length=5000)

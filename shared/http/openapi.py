@@ -75,6 +75,13 @@ def error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     return sorted(statuses)
 
 
+def summary(operation: dict[str, Any]) -> str:
+    """The operation's title as people read it: the first paragraph of its docstring, Vietnamese first
+    with English beside it (`Đăng ký mô hình — register a model`), not the function's name."""
+    first = " ".join((operation.get("description") or "").split("\n\n", 1)[0].split())
+    return first.rstrip(".") if first else str(operation.get("summary", ""))
+
+
 def install_openapi(app: FastAPI) -> None:
     """Replace each operation's error responses by the platform's own, once, when first asked."""
 
@@ -93,6 +100,7 @@ def install_openapi(app: FastAPI) -> None:
         ref = {"$ref": "#/components/schemas/ErrorBody"}
         for path in schema.get("paths", {}).values():
             for method, operation in path.items():
+                operation["summary"] = summary(operation)
                 responses = operation.setdefault("responses", {})
                 responses.pop("422", None)
                 for status in error_statuses(method, operation):

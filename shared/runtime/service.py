@@ -308,8 +308,8 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
 
     @router.post("/admin/dead-letters/{letter_id}/replay", response_model=ReplayResult)
     async def replay(letter_id: LetterId, runtime: Runtime, admin: Admin) -> ReplayResult:
-        """Apply a dead letter again once its cause is fixed, through the checks of a live delivery;
-        harmless if already applied."""
+        """Phát lại thư chết — apply a dead letter again once its cause is fixed, through the checks of a
+        live delivery; harmless if already applied."""
         subs = {s.consumer: s for s in definition.subscriptions}
         try:
             scope = await letter_scope(runtime.pool, admin)
@@ -322,7 +322,7 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
 
     @router.post("/admin/dead-letters/{letter_id}/dismiss", status_code=204)
     async def dismiss(letter_id: LetterId, runtime: Runtime, admin: Admin) -> Response:
-        """Close a dead letter that can never apply (it stays on record, marked dismissed)."""
+        """Bỏ qua thư chết — close a dead letter that can never apply (it stays on record, marked dismissed)."""
         try:
             scope = await letter_scope(runtime.pool, admin)
             await dismiss_dead_letter(runtime.pool, definition.name, letter_id, scope)
@@ -332,7 +332,7 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
 
     @router.get("/admin/projections", response_model=list[ProjectionView])
     async def projections_list(runtime: Runtime, admin: Admin) -> list[ProjectionView]:
-        """The service's read models and how each was last built."""
+        """Các bảng đọc — the service's read models and how each was last built."""
         known = Projections(definition.projections)
         return [ProjectionView(name=t.name, tables=list(p.tables), status=t.status, tx_id=t.tx_id,
                                position=t.position, events=t.events, updated_at=t.updated_at)
@@ -340,7 +340,8 @@ def _operations_router(definition: ServiceDefinition) -> APIRouter:
 
     @router.post("/admin/projections/{name}/rebuild", response_model=RebuildView)
     async def projection_rebuild(name: str, runtime: Runtime, admin: Admin) -> RebuildView:
-        """Replay the log into fresh tables and swap them in, while commands keep being served."""
+        """Dựng lại bảng đọc — replay the log into fresh tables and swap them in, while commands keep being
+        served."""
         projection = Projections(definition.projections).get(name)
         if projection is None:
             raise ApiError(404, "not_found")

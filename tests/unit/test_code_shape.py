@@ -8,6 +8,7 @@ import importlib
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from fastapi.routing import APIRoute
 
@@ -89,3 +90,21 @@ def test_every_get_is_typed(service: str) -> None:
 
     walk(list(app.router.routes))
     assert untyped == []
+
+
+@pytest.mark.parametrize("service", sorted(SERVICE_PORTS))
+def test_every_operation_is_titled_in_vietnamese_with_english_beside_it(service: str) -> None:
+    definition = importlib.import_module(f"services.{service}.service").DEFINITION
+    document = build_app(definition, settings=ServiceSettings(database_url="postgresql://unused/x")).openapi()
+    untitled = [f"{method.upper()} {path}: {op['summary']!r}" for path, ops in document["paths"].items()
+                for method, op in ops.items() if " — " not in op["summary"]]
+    assert untitled == []
+    bodies = [op["requestBody"]["content"]["application/json"]["schema"] for ops in document["paths"].values()
+              for op in ops.values() if "requestBody" in op]
+    names = {b["$ref"].rsplit("/", 1)[-1] for b in bodies if "$ref" in b}
+    schemas = document["components"]["schemas"]
+    without_example = sorted(n for n in names if not schemas[n].get("examples"))
+    assert without_example == [], "every command body shows a realistic example in /docs"
+    for name in names:  # and the example is one the operation accepts
+        for example in schemas[name]["examples"]:
+            jsonschema.validate(example, {**schemas[name], "components": document["components"]})
