@@ -176,7 +176,7 @@ class EmbeddedPostgres(ChildServer):
             if self._proc.poll() is not None:
                 raise RuntimeError(f"PostgreSQL exited; see {self.data_dir / 'server.log'}")
             if self._accepts_queries():
-                self._admin(f"alter role {SUPERUSER} password {_literal(self.password())}")
+                self._set_superuser_password()
                 return
             time.sleep(0.1)
         raise TimeoutError(f"PostgreSQL did not start within {timeout}s")
@@ -197,14 +197,25 @@ class EmbeddedPostgres(ChildServer):
             return
         raise RuntimeError(f"another PostgreSQL (pid {pid}) is using {self.data_dir}")
 
+    def _set_superuser_password(self) -> None:
+        """Over the Unix socket, the server's own (a new data directory's superuser has no password yet,
+        and one from an older version trusted TCP): from now on TCP asks for it."""
+        self._psql(["-h", str(self.data_dir)], f"alter role {SUPERUSER} password {_literal(self.password())}",
+                   "postgres", as_server_user=True)
+
     def _admin(self, sql: str, database: str = "postgres") -> str:
-        """Run SQL as the superuser over the Unix socket (no password: the socket is the server's own)."""
-        result: subprocess.CompletedProcess[str] = subprocess.run(
-            [self._bin("psql"), "-h", str(self.data_dir), "-p", str(self.port), "-U", SUPERUSER,
-             "-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
-            check=True, capture_output=True, text=True, **self._run_kwargs(),
-        )
-        return result.stdout.strip()
+        """Run SQL as the superuser over TCP, with its password, as every other client connects."""
+        return self._psql(["-h", self.host], sql, database, as_server_user=False)
+
+    def _psql(self, where: list[str], sql: str, database: str, *, as_server_user: bool) -> str:
+        result = subprocess.run(
+            [self._bin("psql"), *where, "-p", str(self.port), "-U", SUPERUSER, "-d", database,
+             "-v", "ON_ERROR_STOP=1", "-tAc", sql],
+            capture_output=True, text=True, env={**os.environ, "PGPASSWORD": self.password()},
+            **(self._run_kwargs() if as_server_user else {}))
+        if result.returncode != 0:
+            raise RuntimeError(f"psql failed ({result.returncode}): {result.stderr.strip()}")
+        return str(result.stdout).strip()
 
     def create_database(self, name: str, owner: str = SUPERUSER) -> None:
         if not self._admin(f"select 1 from pg_database where datname = {_literal(name)}"):
