@@ -85,7 +85,10 @@ async def test_the_successors_lists_in_every_service_include_both_communes(platf
         # After the merge: the merged commune's model is inspected, and the successor's webhook hears of it.
 
         async def both_known() -> bool:
-            return len(await _items(admin, f"{evaluation}/models", under=bao_ha["org_path"])) == 2
+            # Each service learns of the merge through its own consumer: wait for evaluation's models and
+            # for notifications' tree (a delivery is routed by the tree the service knows when it applies).
+            return len(await _items(admin, f"{evaluation}/models", under=bao_ha["org_path"])) == 2 and \
+                len(await _items(admin, f"{notifications}/webhooks", under=bao_ha["org_path"])) == 2
         await eventually(both_known, within=10)
         after = await _post(admin, f"{evaluation}/inspections", {"model_id": models[nghia_do["id"]],
                                                                  "criteria_set_id": criteria["id"], "scores": PASSING,
