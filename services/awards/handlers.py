@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from services.awards import projections
 from services.awards.commands import GrantAward, NominateModel, OpenRound
 from services.awards.domain import AwardType, ModelNominated, Round, RoundOpened
+from shared import hierarchy
 from shared.auth.scope import ensure_covers, unit_in_scope
 from shared.commands import CommandHandlers, Transaction
 from shared.contracts import AwardGranted, RecipientKind
@@ -88,11 +89,12 @@ async def nominate_model(cmd: NominateModel, tx: Transaction) -> Nominated:
     opened = found.opened
     assert opened is not None
     model = await projections.eligible_model(tx.conn, cmd.model_id)
-    owner = None if model is None else await projections.unit_of(tx.conn, model.owner_org_unit_id, model.org_path)
+    owner = None if model is None else await hierarchy.unit_of(tx.conn, model.owner_org_unit_id, model.org_path)
     if model is None or owner is None:
         raise invalid_field("model_id", "model_not_eligible")
     await ensure_covers(tx.conn, tx.ctx.principal, owner, model.model_id)
-    inside = await projections.model_inside_round(tx.conn, model, opened.org_unit_id, opened.org_path)
+    inside = await hierarchy.carried_within(tx.conn, model.owner_org_unit_id, model.org_path, model.model_id,
+                                            opened.org_unit_id, opened.org_path)
     found.nominate(nomination_id=nomination_id, model=model, inside=inside, award_type=cmd.award_type,
                    summary=cmd.summary, at=tx.ctx.now)
     nominated = found.pending[0]
@@ -113,7 +115,7 @@ async def grant_award(cmd: GrantAward, tx: Transaction) -> Granted:
     found = await _load_round(tx, round_id)
     opened = found.opened
     assert opened is not None
-    body = await projections.unit_of(tx.conn, opened.org_unit_id, opened.org_path)
+    body = await hierarchy.unit_of(tx.conn, opened.org_unit_id, opened.org_path)
     if body is None:
         raise not_found("round_not_found")
     await ensure_covers(tx.conn, tx.ctx.principal, body)

@@ -138,20 +138,6 @@ PROJECTIONS: list[Projection] = [RoundsProjection(), EligibleModelsProjection()]
 
 # --- lookups for handlers and the business gauge ---------------------------------------------------
 
-async def model_inside_round(conn: Executor, model: EligibleModel, round_unit_id: UUID | None,
-                             round_org_path: str) -> bool:
-    """Whether the model's owner is carried, now, within the awarding body's subtree."""
-    return bool(await conn.fetchval(
-        """select dvk_carrier(dvk_unit_of($1, $2), $3) in (select dvk_subtree(dvk_carrier(dvk_unit_of($4, $5))))""",
-        model.owner_org_unit_id, model.org_path, model.model_id, round_unit_id, round_org_path))
-
-
-async def unit_of(conn: Executor, unit_id: UUID | None, path: str) -> UUID | None:
-    """The unit a row names: by id, or by the path it stored before units had ids."""
-    found: UUID | None = await conn.fetchval("select dvk_unit_of($1, $2)", unit_id, path)
-    return found
-
-
 async def quota_remaining_totals(conn: Executor) -> dict[tuple[str, str], int]:
     """Quota left per (award type, recipient kind), summed over open rounds: the business gauge."""
     rows = await conn.fetch(

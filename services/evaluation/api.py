@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from services.evaluation import handlers, queries
 from services.evaluation.commands import DefineCriteriaSet, RecordInspection
+from shared import hierarchy
 from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
 from shared.auth.scope import covers, query_root, resolve_scope
@@ -80,8 +81,8 @@ async def get_inspection(inspection_id: UUID, runtime: Runtime, principal: Reade
     """Một kết quả kiểm tra — one inspection, with its scores."""
     async with runtime.pool.acquire() as conn:
         found = await queries.inspection(conn, inspection_id)
-        owner = None if found is None else await conn.fetchval("select dvk_unit_of($1, $2)",
-                                                               found.owner_org_unit_id, found.owner_org_path)
+        owner = None if found is None else await hierarchy.unit_of(conn, found.owner_org_unit_id,
+                                                                   found.owner_org_path)
         if found is None or owner is None or not await covers(conn, principal, owner, found.model_id):
             raise not_found()
     return found

@@ -18,6 +18,7 @@ from services.evaluation.domain import (
     Inspection,
     InspectionRecorded,
 )
+from shared import hierarchy
 from shared.auth.scope import ensure_covers, unit_in_scope
 from shared.commands import CommandHandlers, Transaction
 from shared.contracts import CriterionScore, InspectionFailed, InspectionPassed
@@ -91,13 +92,13 @@ async def record_inspection(cmd: RecordInspection, tx: Transaction) -> Inspectio
         unknown.append(Problem("criteria_set_id", "criteria_set_unknown", {}))
     if model is None or criteria_set is None:
         raise InvalidInput.of(unknown)
-    owner = await projections.owner_unit(tx.conn, model.owner_org_unit_id, model.owner_org_path)
+    owner = await hierarchy.unit_of(tx.conn, model.owner_org_unit_id, model.owner_org_path)
     if owner is None:
         raise InvalidInput("model_id", "model_unknown")
     await ensure_covers(tx.conn, tx.ctx.principal, owner, model.model_id)
     rules = criteria_set.defined
-    applies = rules is not None and await projections.criteria_set_applies(tx.conn, rules.org_unit_id,
-                                                                          rules.org_path, model)
+    applies = rules is not None and await hierarchy.carried_within(
+        tx.conn, model.owner_org_unit_id, model.owner_org_path, model.model_id, rules.org_unit_id, rules.org_path)
     inspection_id = uuid.uuid4()
     inspection = Inspection()
     inspection.assess(

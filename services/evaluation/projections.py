@@ -102,20 +102,7 @@ async def known_model(conn: Db, model_id: UUID) -> KnownModel | None:
                       owner_org_unit_id=row["owner_org_unit_id"])
 
 
-async def criteria_set_applies(conn: Db, set_unit_id: UUID | None, set_org_path: str, model: KnownModel) -> bool:
-    """Whether the model's owner is carried, now, within the subtree of the criteria set's issuing unit
-    (a merged commune's models are within its successor's area, as the hierarchy says)."""
-    return bool(await conn.fetchval(
-        """select dvk_carrier(dvk_unit_of($3, $5), $4) in (select dvk_subtree(dvk_carrier(dvk_unit_of($1, $2))))""",
-        set_unit_id, set_org_path, model.owner_org_unit_id, model.model_id, model.owner_org_path))
-
-
 async def criteria_set_code_taken(conn: Db, org_path: str, code: str) -> bool:
     return bool(await conn.fetchval(
         "select exists(select 1 from criteria_sets where org_path = $1 and code = $2)", org_path, code))
 
-
-async def owner_unit(conn: Db, unit_id: UUID | None, path: str) -> UUID | None:
-    """The unit a row names: by id, or by the path it stored before units had ids."""
-    found: UUID | None = await conn.fetchval("select dvk_unit_of($1, $2)", unit_id, path)
-    return found

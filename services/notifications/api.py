@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from services.notifications import handlers, queries
 from services.notifications.commands import DisableWebhook, RegisterWebhook
+from shared import hierarchy
 from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
 from shared.auth.scope import covers, query_root
@@ -49,7 +50,7 @@ async def mark_read(notification_id: UUID, runtime: Runtime, principal: Reader) 
     """
     async with runtime.pool.acquire() as conn:
         found = await queries.notification(conn, notification_id)
-        unit = None if found is None else await queries.unit_of(conn, found.owner_org_unit_id, found.org_path)
+        unit = None if found is None else await hierarchy.unit_of(conn, found.owner_org_unit_id, found.org_path)
         if unit is None or not await covers(conn, principal, unit):
             raise not_found("notification_unknown")  # outside the scope looks the same as absent
         return await queries.mark_read(conn, notification_id, principal.subject)
@@ -75,7 +76,7 @@ async def list_webhooks(runtime: Runtime, principal: Administrator, paging: Page
 async def _endpoint_in_scope(runtime: Runtime, principal: Principal, endpoint_id: UUID) -> queries.WebhookView:
     async with runtime.pool.acquire() as conn:
         found = await queries.endpoint(conn, endpoint_id)
-        unit = None if found is None else await queries.unit_of(conn, found.org_unit_id, found.org_path)
+        unit = None if found is None else await hierarchy.unit_of(conn, found.org_unit_id, found.org_path)
         if found is None or unit is None or not await covers(conn, principal, unit):
             raise not_found("webhook_unknown")
     return found

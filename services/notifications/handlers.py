@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from services.notifications import projections, queries
+from services.notifications import projections
 from services.notifications.commands import DisableWebhook, RegisterWebhook
 from services.notifications.domain import WebhookEndpoint, WebhookEndpointDisabled, WebhookEndpointRegistered
 from services.notifications.messages import TARGET_REASONS_VI
@@ -96,7 +96,7 @@ async def disable_webhook(cmd: DisableWebhook, tx: Transaction) -> DisabledWebho
     endpoint_id = cmd.endpoint_id
     endpoint = await tx.load(WebhookEndpoint, webhook_stream(endpoint_id))
     registered = endpoint.registered if endpoint is not None else None
-    unit = None if registered is None else await queries.unit_of(tx.conn, registered.org_unit_id,
+    unit = None if registered is None else await hierarchy.unit_of(tx.conn, registered.org_unit_id,
                                                                  registered.org_path)
     if endpoint is None or unit is None or not await covers(tx.conn, tx.ctx.principal, unit):
         raise not_found("webhook_unknown")  # outside the caller's scope looks the same as absent

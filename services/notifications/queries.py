@@ -137,8 +137,3 @@ async def deliveries(db: Db, endpoint_id: UUID, status: DeliveryStatus | None,
     return await fetch_page(db, sql, endpoint_id, status, order_by="created_at desc, id", paging=paging,
                             item=lambda row: DeliveryView(**row))
 
-
-async def unit_of(db: Db, unit_id: UUID | None, path: str) -> UUID | None:
-    """The unit a row names: by id, or by the path it stored before units had ids."""
-    found: UUID | None = await db.fetchval("select dvk_unit_of($1, $2)", unit_id, path)
-    return found

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+RESOLVE_SECONDS = 5.0
+"""A name that takes longer to resolve is treated as unresolvable for this attempt (retried later)."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,20 @@ async def check_target(url: str, allow: Sequence[str] = (), *, unresolvable_ok: 
     host = parts.hostname or ""
     if _allowed(host, None, allow):
         return
+    try:
+        literal: IpAddress | None = _address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:  # an address needs no lookup (nor a thread of the resolver's pool)
+        reason = _reason(literal)
+        if reason is not None and not _allowed(host, literal, allow):
+            raise TargetRefused(host, str(literal), reason)
+        return
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, TimeoutError) as exc:
         if unresolvable_ok:
             return
         raise TargetRefused(host, "—", "unresolvable") from exc

@@ -12,12 +12,14 @@ from shared.hierarchy.model import (
     OrgUnitView,
     ancestors,
     apply,
+    carried_within,
     carrier,
     children,
     subtree_ids,
     today,
     unit,
     unit_by_path,
+    unit_of,
 )
 
 __all__ = [
@@ -26,10 +28,12 @@ __all__ = [
     "OrgUnitView",
     "ancestors",
     "apply",
+    "carried_within",
     "carrier",
     "children",
     "subtree_ids",
     "today",
     "unit",
     "unit_by_path",
+    "unit_of",
 ]

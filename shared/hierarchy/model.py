@@ -201,6 +201,22 @@ async def unit(db: Db, org_unit_id: UUID, on: date | None = None) -> OrgUnitView
     return None if row is None else _view(row)
 
 
+async def unit_of(db: Db, unit_id: UUID | None, path: str) -> UUID | None:
+    """The unit a stored row names: its id, or — for a row stored before units had ids — the unit that
+    stood at its path (`dvk_unit_of`)."""
+    found: UUID | None = await db.fetchval("select dvk_unit_of($1, $2)", unit_id, path)
+    return found
+
+
+async def carried_within(db: Db, unit_id: UUID | None, path: str, entity_id: UUID | None,
+                         area_unit_id: UUID | None, area_path: str) -> bool:
+    """Whether what a unit owns (that one entity of it) is carried, now, within the subtree of the unit
+    an area names — after a merge, a merged commune's models lie within its successor's area."""
+    return bool(await db.fetchval(
+        """select dvk_carrier(dvk_unit_of($1, $2), $3) in (select dvk_subtree(dvk_carrier(dvk_unit_of($4, $5))))""",
+        unit_id, path, entity_id, area_unit_id, area_path))
+
+
 async def unit_by_path(db: Db, path: str, on: date | None = None) -> OrgUnitView | None:
     """The unit standing at `path` on `on`; asked about today, if none stands there now, the unit that
     held that path most recently (so a token naming a moved commune's old path still finds it)."""
