@@ -159,6 +159,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(code, **params), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(OSError)
+    @app.exception_handler(asyncpg.InternalClientError)  # a connection broken in the middle of a query
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(asyncpg.CannotConnectNowError)

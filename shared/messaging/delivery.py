@@ -117,6 +117,7 @@ def _check_subject(subject: str, cloud_event: CloudEvent, event: IntegrationEven
 
 DATABASE_AWAY: tuple[type[BaseException], ...] = (
     OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # a connection broken in the middle of a query (the server went away)
     asyncpg.exceptions.ReadOnlySQLTransactionError,  # a replica promoted late, a disk made read-only
     asyncpg.exceptions.InsufficientResourcesError,  # class 53: disk full, out of memory, too many connections
     asyncpg.exceptions.OperatorInterventionError,  # class 57: admin shutdown, query cancelled, starting up

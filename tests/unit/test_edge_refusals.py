@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -133,3 +134,17 @@ async def test_allow_names_every_method_of_the_path_not_only_the_first_routes() 
         response = await client.delete("/plans")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
+
+
+async def test_a_connection_broken_mid_query_is_a_503_to_retry_with_the_same_key() -> None:
+    app = _app()
+
+    @app.get("/broken")
+    async def broken() -> None:
+        raise asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/broken")
+    assert response.status_code == 503 and response.headers["retry-after"] == "2"
+    assert _error(response)["code"] == "service_unavailable"
