@@ -64,7 +64,7 @@ async def define_criteria_set(cmd: DefineCriteriaSet, tx: Transaction) -> Criter
         criteria=[Criterion(**c.model_dump()) for c in cmd.criteria], at=tx.ctx.now)
     defined = criteria_set.pending[0]
     assert isinstance(defined, CriteriaSetDefined)
-    if await projections.criteria_set_code_taken(tx.conn, cmd.org_path, cmd.code):
+    if await projections.criteria_set_code_taken(tx.conn, issuer.id, cmd.code):
         raise DomainError("criteria_set_code_taken", code=cmd.code, org_path=cmd.org_path)
     try:
         await tx.save(criteria_set, criteria_set_stream(criteria_set_id), "criteria_set")

@@ -102,7 +102,9 @@ async def known_model(conn: Db, model_id: UUID) -> KnownModel | None:
                       owner_org_unit_id=row["owner_org_unit_id"])
 
 
-async def criteria_set_code_taken(conn: Db, org_path: str, code: str) -> bool:
+async def criteria_set_code_taken(conn: Db, org_unit_id: UUID, code: str) -> bool:
+    """Whether the unit already issued a set with this code — by its id, whatever path it had then."""
     return bool(await conn.fetchval(
-        "select exists(select 1 from criteria_sets where org_path = $1 and code = $2)", org_path, code))
+        "select exists(select 1 from criteria_sets where code = $2 and dvk_unit_of(org_unit_id, org_path) = $1)",
+        org_unit_id, code))
 
