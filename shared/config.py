@@ -77,10 +77,18 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    database_url: str
+    database_url: str = ""
+    database_url_file: Path | None = Field(None, description="A file holding the database URL with this "
+                                           "service's role and password (a mounted secret); wins over database_url.")
     host: str = "127.0.0.1"
     port: int = 0
     """0 means "the service's documented default" (SERVICE_PORTS)."""
+
+    def model_post_init(self, _: object) -> None:
+        if self.database_url_file is not None:
+            self.database_url = self.database_url_file.read_text().strip()
+        if not self.database_url:
+            raise ValueError("Set DVK_<SERVICE>_DATABASE_URL or DVK_<SERVICE>_DATABASE_URL_FILE")
 
     @classmethod
     def for_service(cls, service: str) -> ServiceSettings:

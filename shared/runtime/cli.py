@@ -8,7 +8,7 @@
     dvk audit verify         walk every stream's hash chain, name the first broken link
     dvk projections ...      list a running service's projections, or rebuild one while it serves
     dvk republish --from N   publish stored events again, with the same event ids
-    dvk nats-credentials DIR the NATS users, passwords and permissions for an external server (compose)
+    dvk secrets DIR          NATS users and PostgreSQL roles, one per service, for compose or external servers
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def _database_url(service: str) -> str:
     from shared.runtime.postgres import EmbeddedPostgres
     from shared.runtime.up import DEFAULT_PG_PORT, database_name, default_data_dir
 
-    configured = os.environ.get(f"DVK_{service.upper()}_DATABASE_URL")
-    if configured:
+    prefix = f"DVK_{service.upper()}_DATABASE_URL"
+    if os.environ.get(prefix) or os.environ.get(f"{prefix}_FILE"):
         from shared.config import ServiceSettings
 
         return ServiceSettings.for_service(service).database_url
@@ -167,10 +167,10 @@ def _republish(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def _nats_credentials(args: argparse.Namespace) -> int:
-    from shared.runtime.nats_auth import write_deployment_files
+def _secrets(args: argparse.Namespace) -> int:
+    from shared.runtime.deploy_secrets import write_secrets
 
-    for path in write_deployment_files(Path(args.out), args.url, sorted(SERVICE_PORTS)):
+    for path in write_secrets(Path(args.out), args.url, sorted(SERVICE_PORTS)):
         print(path)
     return 0
 
@@ -230,11 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     republish.add_argument("service", nargs="?", choices=sorted(SERVICE_PORTS))
     republish.set_defaults(func=_republish)
 
-    creds = sub.add_parser("nats-credentials",
-                           help="write NATS users (one per service, least privilege) for an external server")
-    creds.add_argument("out", help="directory for nats-auth.conf and nats-<service>.url (mode 600)")
-    creds.add_argument("--url", default="nats://nats:4222", help="the server as the services reach it")
-    creds.set_defaults(func=_nats_credentials)
+    creds = sub.add_parser("secrets", aliases=["nats-credentials"],
+                           help="write NATS users and PostgreSQL roles (one per service, least privilege) "
+                                "for compose or external servers")
+    creds.add_argument("out", help="directory for nats-*.url, nats-auth.conf and postgres-* files (mode 600)")
+    creds.add_argument("--url", default="nats://nats:4222", help="the NATS server as the services reach it")
+    creds.set_defaults(func=_secrets)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

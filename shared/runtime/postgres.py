@@ -119,7 +119,8 @@ class EmbeddedPostgres(ChildServer):
     """The wheel's `pginstall` (bin, lib, share)."""
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
-    def _bin(self, program: str) -> str:
+    def program(self, program: str) -> str:
+        """A PostgreSQL program of the installation this server runs (psql for tools and tests)."""
         install = self.install_dir if _ensure_system_user() is None else reachable_install(self.install_dir)
         return str(install / "bin" / program)
 
@@ -150,7 +151,7 @@ class EmbeddedPostgres(ChildServer):
             shutil.chown(self.data_dir, user.pw_uid, user.pw_gid)
         self.data_dir.chmod(0o700)
         subprocess.run(
-            [self._bin("initdb"), "-D", str(self.data_dir), "--auth-local=trust",
+            [self.program("initdb"), "-D", str(self.data_dir), "--auth-local=trust",
              "--auth-host=scram-sha-256",
              "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres", "--no-instructions"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **self._run_kwargs(),
@@ -162,7 +163,7 @@ class EmbeddedPostgres(ChildServer):
         stale = self.data_dir / "postmaster.pid"
         if stale.exists():
             self._clear_stale_pid(stale)
-        args = [self._bin("postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+        args = [self.program("postgres"), "-D", str(self.data_dir), "-p", str(self.port),
                 "-h", self.host, "-k", str(self.data_dir), "-c", "max_connections=200",
                 "-c", "logging_collector=off"]
         if self.fast_unsafe:
@@ -183,7 +184,7 @@ class EmbeddedPostgres(ChildServer):
 
     def _accepts_queries(self) -> bool:
         result = subprocess.run(
-            [self._bin("pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"],
+            [self.program("pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         return result.returncode == 0
@@ -209,7 +210,7 @@ class EmbeddedPostgres(ChildServer):
 
     def _psql(self, where: list[str], sql: str, database: str, *, as_server_user: bool) -> str:
         result = subprocess.run(
-            [self._bin("psql"), *where, "-p", str(self.port), "-U", SUPERUSER, "-d", database,
+            [self.program("psql"), *where, "-p", str(self.port), "-U", SUPERUSER, "-d", database,
              "-v", "ON_ERROR_STOP=1", "-tAc", sql],
             capture_output=True, text=True, env={**os.environ, "PGPASSWORD": self.password()},
             **(self._run_kwargs() if as_server_user else {}))

@@ -90,7 +90,8 @@ class Platform:
             for service in SERVICE_PORTS:
                 self.service_env[service] = {
                     "DVK_NATS_URL": with_credentials(self.nats.url, service, passwords[service])}
-        missing = [s for s in SERVICE_PORTS if f"DVK_{s.upper()}_DATABASE_URL" not in self.base_env]
+        missing = [s for s in SERVICE_PORTS if not any(
+            k in self.base_env for k in (f"DVK_{s.upper()}_DATABASE_URL", f"DVK_{s.upper()}_DATABASE_URL_FILE"))]
         if missing:
             port = int(self.base_env.get("DVK_EMBEDDED_PG_PORT", DEFAULT_PG_PORT))
             self.postgres = EmbeddedPostgres(self.data_dir / "postgres", port)

@@ -4,13 +4,17 @@ same rules at its next start."""
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
+from shared.runtime.deploy_secrets import write_postgres_secrets
 from shared.runtime.postgres import EmbeddedPostgres, free_port
 
 pytestmark = pytest.mark.integration
@@ -72,3 +76,41 @@ async def test_a_data_directory_from_before_is_brought_to_the_same_rules(server:
                           drop function dvk_touch(); drop type phase;""")
     assert await conn.fetchval("select count(*) from events") == 1
     await conn.close()
+
+
+ROLE_SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "service-role.sh"
+
+
+def _run_role_script(server: EmbeddedPostgres, secrets: Path, service: str) -> None:
+    """The script as the image's entrypoint runs it: psql on the path, the superuser's password known."""
+    psql_dir = str(Path(server.program("psql")).parent)
+    ran = subprocess.run(["sh", str(ROLE_SCRIPT)], capture_output=True, text=True, timeout=60, env={
+        **os.environ, "PATH": f"{psql_dir}:{os.environ['PATH']}", "PGHOST": "127.0.0.1",
+        "PGPORT": str(server.port), "PGPASSWORD": server.password(), "POSTGRES_USER": "postgres",
+        "DVK_SERVICE_ROLE": f"dvk_{service}",
+        "DVK_SERVICE_ROLE_PASSWORD_FILE": str(secrets / f"postgres-{service}.password")})
+    assert ran.returncode == 0, ran.stderr
+
+
+async def test_the_compose_role_script_gives_each_service_its_own_role_from_dvk_secrets(
+        server: EmbeddedPostgres, tmp_path: Path) -> None:
+    """deploy/postgres/service-role.sh as the official image runs it when a volume is first created,
+    with the files `dvk secrets DIR` writes: the service's DSN then works and reaches its database
+    only, as its own role (the same rules as the embedded server's)."""
+    secrets = tmp_path / "secrets"
+    write_postgres_secrets(secrets, ["registry", "awards"], host_of="127.0.0.1", port=server.port)
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in secrets.iterdir())
+    for service in ("registry", "awards"):
+        _run_role_script(server, secrets, service)
+    registry = (secrets / "postgres-registry.url").read_text().strip()
+    conn = await asyncpg.connect(registry, timeout=10)
+    await conn.execute("create table models (id int)")
+    assert await conn.fetchval("select current_user") == "dvk_registry"
+    await conn.close()
+    awards_db = urlsplit((secrets / "postgres-awards.url").read_text().strip()).path
+    assert await _refused(registry.rsplit("/", 1)[0] + awards_db) == "InsufficientPrivilegeError"
+    wrong = registry.replace(urlsplit(registry).password or "", "guess")
+    assert await _refused(wrong) == "InvalidPasswordError"
+    again = write_postgres_secrets(secrets, ["registry"], host_of="127.0.0.1", port=server.port)
+    assert (secrets / "postgres-registry.url").read_text().strip() == registry, "a rerun changed a password"
+    assert len(again) == 3

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
@@ -159,23 +159,43 @@ def dashboard_exprs(dashboard: dict[str, Any]) -> list[str]:
 
 # --- compose checks (functions, so that a test can show they catch a broken file) ------------------
 
+def secret_text(compose: dict[str, Any], service: dict[str, Any], path: str) -> str:
+    """What a container reads at `/run/secrets/<name>`: the secret must be granted and declared."""
+    assert path.startswith("/run/secrets/"), f"{path} is not a compose secret"
+    name = path.removeprefix("/run/secrets/")
+    granted = {s if isinstance(s, str) else s.get("source") for s in service.get("secrets") or []}
+    assert name in granted, f"secret {name} is read but not granted"
+    top = compose.get("secrets") or {}
+    assert name in top, f"secret {name} is not declared at the top level"
+    return (ROOT / interpolate(top[name]["file"])).read_text().strip()
+
+
 def check_databases(compose: dict[str, Any]) -> None:
     services = compose["services"]
     hosts: dict[str, str] = {}
     for name in SERVICES:
         env = environment(services[name])
         key = database_url_key(name)
-        assert key in env, f"{name} has no {key}"
-        url = env[key]
+        assert key not in env, f"{name}: its database URL carries a password: read it from a secret ({key}_FILE)"
+        assert f"{key}_FILE" in env, f"{name} has no {key}_FILE"
+        url = secret_text(compose, services[name], env[f"{key}_FILE"])
         assert urlsplit(url).scheme in ("postgresql", "postgres"), f"{name}: {url!r} is not a PostgreSQL URL"
         host = database_host(url)
         assert host == f"{name}-db", f"{name} must use its own database service {name}-db, not {host}"
         db = services.get(host)
         assert db is not None, f"{name} points at {host}, which is not a compose service"
         assert str(db.get("image", "")).startswith("postgres:"), f"{host} is not a PostgreSQL image"
-        assert environment(db).get("POSTGRES_DB") == urlsplit(url).path.lstrip("/") == f"dvk_{name}", (
-            f"{name}: database name in the URL and POSTGRES_DB of {host} must both be dvk_{name}")
-        others = [k for k in env if k.endswith("_DATABASE_URL") and k != key]
+        db_env = environment(db)
+        role = f"dvk_{name}"
+        assert db_env.get("DVK_SERVICE_ROLE") == urlsplit(url).path.lstrip("/") == urlsplit(url).username == role, (
+            f"{name}: the URL's role and database and DVK_SERVICE_ROLE of {host} must all be {role}")
+        assert secret_text(compose, db, db_env["DVK_SERVICE_ROLE_PASSWORD_FILE"]) == unquote(
+            urlsplit(url).password or ""), f"{name}: the URL's password is not its role's"
+        assert secret_text(compose, db, db_env["POSTGRES_PASSWORD_FILE"]), f"{host}: no superuser password"
+        assert "POSTGRES_PASSWORD" not in db_env, f"{host}: the superuser's password must come from a secret"
+        assert any(str(v).startswith("./deploy/postgres/service-role.sh:/docker-entrypoint-initdb.d/")
+                   for v in db.get("volumes") or []), f"{host} does not create the service's role"
+        others = [k for k in env if "_DATABASE_URL" in k and not k.startswith(key)]
         assert not others, f"{name} is given another service's database URL: {others}"
         hosts[name] = host
     shared = {h for h in hosts.values() if list(hosts.values()).count(h) > 1}
@@ -252,16 +272,22 @@ def test_everything_has_a_healthcheck(compose: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("mutation", ["shared_db", "foreign_url", "no_secret", "anonymous_nats", "started_only",
-                                      "bad_port",
-                                      "no_healthcheck", "wrong_db_name"])
+                                      "bad_port", "no_healthcheck", "wrong_db_name", "password_in_env",
+                                      "no_role_script"])
 def test_the_checks_catch_a_broken_compose_file(compose: dict[str, Any], mutation: str) -> None:
     broken = copy.deepcopy(compose)
     services = broken["services"]
     evaluation_env = services["evaluation"]["environment"]
     if mutation == "shared_db":
-        evaluation_env["DVK_EVALUATION_DATABASE_URL"] = "postgresql://dvk:dvk@registry-db:5432/dvk_registry"
+        evaluation_env["DVK_EVALUATION_DATABASE_URL_FILE"] = "/run/secrets/dvk_pg_registry_url"
+        services["evaluation"]["secrets"].append("dvk_pg_registry_url")
     elif mutation == "foreign_url":
-        evaluation_env["DVK_REGISTRY_DATABASE_URL"] = "postgresql://dvk:dvk@registry-db:5432/dvk_registry"
+        evaluation_env["DVK_REGISTRY_DATABASE_URL_FILE"] = "/run/secrets/dvk_pg_registry_url"
+    elif mutation == "password_in_env":
+        evaluation_env.pop("DVK_EVALUATION_DATABASE_URL_FILE")
+        evaluation_env["DVK_EVALUATION_DATABASE_URL"] = "postgresql://dvk:dvk@evaluation-db:5432/dvk_evaluation"
+    elif mutation == "no_role_script":
+        services["awards-db"]["volumes"] = services["awards-db"]["volumes"][:1]
     elif mutation == "anonymous_nats":
         evaluation_env.pop("DVK_NATS_URL_FILE")
         evaluation_env["DVK_NATS_URL"] = "nats://nats:4222"
@@ -274,7 +300,7 @@ def test_the_checks_catch_a_broken_compose_file(compose: dict[str, Any], mutatio
     elif mutation == "no_healthcheck":
         del services["awards-db"]["healthcheck"]
     elif mutation == "wrong_db_name":
-        services["registry-db"]["environment"]["POSTGRES_DB"] = "dvk_awards"
+        services["registry-db"]["environment"]["DVK_SERVICE_ROLE"] = "dvk_awards"
     with pytest.raises(AssertionError):
         check_databases(broken)
         check_service_wiring(broken)
@@ -323,12 +349,12 @@ def test_nats_runs_jetstream_with_a_domain_and_monitoring(compose: dict[str, Any
 
 def test_the_example_nats_users_follow_the_declared_topology_and_the_server_accepts_them(tmp_path: Path) -> None:
     """The PUBLIC example directory is what compose mounts by default: its permissions must be the ones
-    the services' definitions declare today (`dvk nats-credentials deploy/secrets/nats-example` renews
+    the services' definitions declare today (`dvk secrets deploy/secrets/example` renews
     them), and nats-server must accept the deploy configuration with them."""
     from shared.runtime.nats import nats_server_binary
     from shared.runtime.nats_auth import declared_permissions
 
-    example = ROOT / "deploy" / "secrets" / "nats-example"
+    example = ROOT / "deploy" / "secrets" / "example"
     block = (example / "nats-auth.conf").read_text()
     users = json.loads(block[block.index("["):block.rindex("]") + 1])
     assert {u["user"]: u.get("permissions") for u in users} == {

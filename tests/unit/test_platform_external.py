@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from shared.config import SERVICE_PORTS, ServiceSettings
 from shared.runtime.up import Platform
 
@@ -24,3 +26,24 @@ def test_a_service_port_comes_from_the_environment(monkeypatch) -> None:  # type
     assert ServiceSettings.for_service("awards").port == SERVICE_PORTS["awards"]
     monkeypatch.setenv("DVK_AWARDS_PORT", "9103")
     assert ServiceSettings.for_service("awards").port == 9103
+
+
+def test_a_database_url_read_from_a_mounted_secret_wins_and_none_is_an_error(
+        monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    secret = tmp_path / "postgres-awards.url"
+    secret.write_text("postgresql://dvk_awards:s3cret@awards-db:5432/dvk_awards\n")
+    monkeypatch.setenv("DVK_AWARDS_DATABASE_URL", "postgresql://x/y")
+    monkeypatch.setenv("DVK_AWARDS_DATABASE_URL_FILE", str(secret))
+    assert ServiceSettings.for_service("awards").database_url == secret.read_text().strip()
+    monkeypatch.delenv("DVK_AWARDS_DATABASE_URL")
+    monkeypatch.delenv("DVK_AWARDS_DATABASE_URL_FILE")
+    with pytest.raises(ValueError, match="DATABASE_URL"):
+        ServiceSettings.for_service("awards")
+
+
+def test_files_given_for_every_database_start_no_embedded_postgres(tmp_path: Path) -> None:
+    env = {"DVK_NATS_URL": "nats://nats.tinh.example:4222",
+           **{f"DVK_{s.upper()}_DATABASE_URL_FILE": str(tmp_path / s) for s in SERVICE_PORTS}}
+    platform = Platform(tmp_path, base_env=env)
+    platform.start_infrastructure()
+    assert platform.postgres is None
