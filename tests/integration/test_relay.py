@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
 import uuid
 from datetime import UTC, datetime
 
 import asyncpg
+import nats.js.errors
+import pytest
 from faststream.nats import NatsBroker
 
 from shared.auth.principal import Principal, Role
 from shared.commands import CommandContext, Transaction
 from shared.domain.events import EventTypes
 from shared.messaging.delivery import DeliveryProcessor, Subscription, attach
-from shared.messaging.relay import OutboxRelay
+from shared.messaging.relay import OutboxRelay, entity_windows
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.store.event_store import EventStore
 from shared.subjects import service_filter
@@ -60,9 +63,10 @@ async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(pla
                                                    platform_db, isolated_nats.url, cwd=ROOT)
     assert await asyncio.wait_for(crashed.wait(), 60) == 137
     pool = await asyncpg.create_pool(platform_db)
-    # The first row reached JetStream but its mark was rolled back with the dead process.
+    # JetStream acknowledged the first row (the whole window was sent pipelined), but no mark was
+    # committed before the process died.
     assert await pool.fetchval("select count(*) from outbox where published_at is null") == 3
-    assert (await js.stream_info(stream_of("registry"))).state.messages == 1
+    assert (await js.stream_info(stream_of("registry"))).state.messages >= 1
 
     # A downstream consumer applying an effect through the inbox.
     async def effect(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
@@ -153,3 +157,95 @@ async def test_same_event_delivered_twice_past_the_duplicate_window_is_applied_o
     assert await pool.fetchval("select count(*) from inbox where event_id = $1", ce.event_id) == 1
     await pool.close()
     await nc.close()
+
+
+async def _outbox_rows(dsn: str, rows: list[tuple[str, str]]) -> list[int]:
+    """Outbox rows as a command writes them, given (entity, subject): returns their ids in order."""
+    conn = await asyncpg.connect(dsn)
+    ids = []
+    for entity, subject in rows:
+        event_id = str(uuid.uuid4())
+        headers = {"ce-id": event_id, "ce-subject": entity, "Nats-Msg-Id": event_id}
+        ids.append(await conn.fetchval(
+            "insert into outbox (event_id, subject, headers, body) values ($1, $2, $3::jsonb, '{}') returning id",
+            uuid.UUID(event_id), subject, json.dumps(headers)))
+    await conn.close()
+    return ids
+
+
+GOOD = "dvk.registry.model_registered.VN._"
+NOWHERE = "dvk.nowhere.model_registered.VN._"
+"""A subject no stream captures: JetStream answers its publish with "no responders", a failed publish."""
+
+
+async def test_a_failed_publish_marks_only_what_jetstream_acknowledged(platform_db: str, isolated_nats) -> None:
+    nc = await jetstream.connect(isolated_nats.url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    ids = await _outbox_rows(platform_db, [("models/1", GOOD), ("models/2", NOWHERE), ("models/3", GOOD)])
+    conn = await asyncpg.connect(platform_db)
+    relay = OutboxRelay(platform_db, js, "registry", ack_timeout=5)
+    with pytest.raises(nats.js.errors.NoStreamResponseError):
+        await relay.publish_batch(conn)
+    # One window (three entities): the rows before and after the failed one were acknowledged and marked.
+    unpublished = await conn.fetch("select id from outbox where published_at is null")
+    assert [r["id"] for r in unpublished] == [ids[1]]
+    assert (await js.stream_info(stream_of("registry"))).state.messages == 2
+    await conn.close()
+    await nc.close()
+
+
+async def test_an_entitys_later_events_wait_until_its_earlier_one_is_acknowledged(
+        platform_db: str, isolated_nats) -> None:
+    """Pipelining never lets an entity's later event overtake an earlier one that failed: rows about
+    the same entity are in different windows, and no window is sent after one that failed."""
+    nc = await jetstream.connect(isolated_nats.url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    ids = await _outbox_rows(platform_db, [("models/1", GOOD), ("models/1", NOWHERE), ("models/1", GOOD),
+                                           ("models/2", GOOD)])
+    conn = await asyncpg.connect(platform_db)
+    relay = OutboxRelay(platform_db, js, "registry", ack_timeout=5)
+    with pytest.raises(nats.js.errors.NoStreamResponseError):
+        await relay.publish_batch(conn)
+    unpublished = await conn.fetch("select id from outbox where published_at is null order by id")
+    assert [r["id"] for r in unpublished] == ids[1:], "a row after the failed one of its entity was sent"
+    assert (await js.stream_info(stream_of("registry"))).state.messages == 1
+    await conn.close()
+    await nc.close()
+
+
+def test_windows_hold_distinct_entities_and_are_bounded() -> None:
+    rows = [{"id": i, "headers": json.dumps({"ce-subject": entity})}
+            for i, entity in enumerate(["a", "b", "a", "c", "d", "e", "f"])]
+    windows = entity_windows(rows, 3)  # type: ignore[arg-type]
+    assert [[r["id"] for r in w] for w in windows] == [[0, 1], [2, 3, 4], [5, 6]]
+
+
+async def test_a_notification_during_a_batch_is_not_lost(platform_db: str, isolated_nats) -> None:
+    """A row committed while the relay is publishing a batch is sent right after that batch, not at
+    the next poll (here 60 s away)."""
+    nc = await jetstream.connect(isolated_nats.url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    await _commit_events(platform_db, 1)
+    later: list[str] = []
+
+    async def commit_during_the_batch(_: int) -> None:
+        if not later:
+            later.extend(await _commit_events(platform_db, 1))
+
+    relay = OutboxRelay(platform_db, js, "registry", poll_seconds=60, after_publish=commit_during_the_batch)
+    task = asyncio.create_task(relay.run())
+    pool = await asyncpg.create_pool(platform_db, min_size=1, max_size=1)
+    try:
+        async def both_published() -> bool:
+            return bool(later) and await pool.fetchval("select count(*) from outbox where published_at is null") == 0
+
+        await eventually(both_published, within=10)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await pool.close()
+        await nc.close()
