@@ -60,6 +60,7 @@ from shared.projections import Projection, Projections
 from shared.projections.rebuild import RebuildBusy, build_missing, rebuild, tracking
 from shared.store.event_store import EventStore
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate, pending
+from shared.store.pool import create_pool
 from shared.store.retention import sweep_idempotency_keys
 from shared.store.wakeups import OUTBOX_WAKEUP, Wakeup
 
@@ -167,7 +168,7 @@ def build_app(definition: ServiceDefinition, platform: PlatformSettings | None =
 async def _running(definition: ServiceDefinition, platform: PlatformSettings,
                    settings: ServiceSettings) -> AsyncIterator[ServiceRuntime]:
     configure_logging(definition.name, platform.log_level)
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+    pool = await create_pool(settings.database_url)
     tasks: list[asyncio.Task[None]] = []
     broker: NatsBroker | None = None
     nc: NatsClient | None = None

@@ -58,18 +58,20 @@ class EventStore:
     ) -> list[StoredEvent]:
         stored: list[StoredEvent] = []
         meta = json.dumps(metadata, ensure_ascii=False)
+        # No savepoint: a lost race aborts the whole command transaction, and the executor decides the
+        # command again on fresh state (shared/commands.py) — a savepoint would cost two round trips
+        # for a transaction that is never continued after the error.
         try:
-            async with conn.transaction():  # a savepoint: a lost race leaves the caller's tx usable
-                for offset, (event_id, event) in enumerate(events, start=1):
-                    row = await conn.fetchrow(
-                        """insert into events (event_id, stream_id, stream_type, version, event_type, payload, metadata)
-                           values ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)
-                           returning position, recorded_at""",
-                        event_id, stream_id, stream_type, expected_version + offset, event.NAME,
-                        event.model_dump_json(), meta)
-                    stored.append(StoredEvent(row["position"], event_id, stream_id, expected_version + offset,
-                                              event.NAME, event.model_dump(mode="json"), metadata,
-                                              row["recorded_at"]))
+            for offset, (event_id, event) in enumerate(events, start=1):
+                row = await conn.fetchrow(
+                    """insert into events (event_id, stream_id, stream_type, version, event_type, payload, metadata)
+                       values ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)
+                       returning position, recorded_at""",
+                    event_id, stream_id, stream_type, expected_version + offset, event.NAME,
+                    event.model_dump_json(), meta)
+                stored.append(StoredEvent(row["position"], event_id, stream_id, expected_version + offset,
+                                          event.NAME, event.model_dump(mode="json"), metadata,
+                                          row["recorded_at"]))
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "events_stream_id_version_key":
                 raise ConcurrencyError(stream_id, expected_version) from exc

@@ -1,0 +1,33 @@
+"""How a benchmark line is printed and checked: the platform's rate beside the raw ceiling measured in
+the same run, with the same shape of work, and a check that what was measured is what the line names
+(rows written, events applied — not refused or dead-lettered). A line whose check fails says so and
+makes `make bench` exit 1: a fast figure for the wrong work is worse than none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Report:
+    failures: list[str] = field(default_factory=list)
+
+    def line(self, name: str, count: int, seconds: float, ceiling: float | None = None,
+             ceiling_name: str = "raw", extra: str = "") -> float:
+        rate = count / seconds
+        text = f"{name:<52} {rate:>9,.0f}/s"
+        if ceiling:
+            text += f"   {ceiling_name} {ceiling:>9,.0f}/s  = {rate / ceiling:4.2f}×"
+        print(text + (f"   {extra}" if extra else ""), flush=True)
+        return rate
+
+    def check(self, name: str, ok: bool, detail: str) -> None:
+        """`ok` is what the line claims it measured; when it is false the line's figure is void."""
+        if not ok:
+            self.failures.append(f"{name}: {detail}")
+            print(f"    ✗ KIỂM TRA THẤT BẠI / CHECK FAILED — {detail}", flush=True)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
