@@ -4,8 +4,10 @@
 
 Starts its own embedded PostgreSQL (fsync on, as `dvk up` runs it) and nats-server in a temporary
 directory, then measures each path and its raw ceiling with the same shape of work (see each module):
-benchmarks/store.py (append, commands on 1 and 8 connections) and benchmarks/messaging.py (relay,
-consumer). Every line checks that it measured what it names; a failed check makes the run exit 1.
+benchmarks/store.py (append, commands on 1 and 8 connections), benchmarks/messaging.py (relay,
+consumer) and benchmarks/edge.py (`POST /models` over HTTP at
+concurrency 1, 8 and 32). Every line checks that it measured what it names; a failed check makes
+the run exit 1.
 Figures are printed, never asserted: they vary by machine (docs/performance.md records this one's).
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import nats
 
+from benchmarks.edge import bench_http
 from benchmarks.messaging import bench_consumer, bench_relay
 from benchmarks.report import Report
 from benchmarks.store import bench_append, bench_command
@@ -45,6 +48,7 @@ async def bench(events: int, report: Report) -> None:
         await bench_relay(pg.dsn("bench_relay"), js, events, report)
         await bench_consumer(pg.dsn("bench_consumer"), nt.url, js, events, report)
         await nc.close()
+        await bench_http(tmp / "platform", max(50, events // 4), report)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{'peak resident memory of this process':<52} {rss_mb:>9,.1f} MiB")
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_PORTS: dict[str, int] = {
@@ -59,14 +59,23 @@ class PlatformSettings(BaseSettings):
     idempotency_retention_days: float = Field(7.0, gt=0, description="How long an Idempotency-Key answers a "
                                               "retry with the first answer; then it is removed.")
 
+    _secret_read: tuple[tuple[int, int, int], str] | None = PrivateAttr(default=None)
+
     def model_post_init(self, _: object) -> None:
         if self.nats_url_file is not None:
             self.nats_url = self.nats_url_file.read_text().strip()
 
     def signing_secret(self) -> str:
-        """The JWT secret, from a file (for mounted secrets) or the environment; never from code."""
+        """The JWT secret, from a file (for mounted secrets) or the environment; never from code.
+
+        Asked on every request: the file is read once and again only when it changes (a rotated
+        secret takes effect without a restart), not on every request."""
         if self.jwt_secret_file is not None:
-            return self.jwt_secret_file.read_text().strip()
+            stat = self.jwt_secret_file.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            if self._secret_read is None or self._secret_read[0] != stamp:
+                self._secret_read = (stamp, self.jwt_secret_file.read_text().strip())
+            return self._secret_read[1]
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
         raise RuntimeError("Set DVK_JWT_SECRET or DVK_JWT_SECRET_FILE")

@@ -1,13 +1,18 @@
-"""Correlation ids and RED metrics for every HTTP request."""
+"""Correlation ids and RED metrics for every HTTP request.
+
+A pure ASGI middleware: it wraps `send` to learn the status and add the correlation header, and reads
+the matched route from the scope after the app ran. Starlette's `BaseHTTPMiddleware` would run the
+app in a separate task and stream the response through a memory channel — about a sixth of a
+command's time at the edge, for nothing this middleware needs.
+"""
 
 from __future__ import annotations
 
 import time
 import uuid
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import HTTP_REQUESTS, HTTP_SECONDS
@@ -15,32 +20,41 @@ from shared.observability.metrics import HTTP_REQUESTS, HTTP_SECONDS
 HEADER = "X-Correlation-Id"
 
 
-def _route_template(request: Request) -> str:
+def _route_template(scope: Scope) -> str:
     """The matched route's path template, so metric labels stay bounded (no ids in them). Read after
     routing, from the route the router put in the scope: routers included into the app are not in
     its flat list of routes."""
-    return getattr(request.scope.get("route"), "path", None) or "unmatched"
+    return getattr(scope.get("route"), "path", None) or "unmatched"
 
 
-class ObservabilityMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app: object, service: str) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
         self.service = service
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        incoming = request.headers.get(HEADER, "")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(HEADER, "")
         cid = incoming if incoming and len(incoming) <= 128 and incoming.isascii() else str(uuid.uuid4())
         token = correlation_id.set(cid)
         started = time.perf_counter()
         status = 500
+
+        async def send_with_correlation_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[HEADER] = cid
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers[HEADER] = cid
-            return response
+            await self.app(scope, receive, send_with_correlation_id)
         finally:
             correlation_id.reset(token)
-            route = _route_template(request)
-            if route not in ("/metrics",):
-                HTTP_SECONDS.labels(self.service, request.method, route).observe(time.perf_counter() - started)
-                HTTP_REQUESTS.labels(self.service, request.method, route, f"{status // 100}xx").inc()
+            route = _route_template(scope)
+            if route != "/metrics":
+                method = scope["method"]
+                HTTP_SECONDS.labels(self.service, method, route).observe(time.perf_counter() - started)
+                HTTP_REQUESTS.labels(self.service, method, route, f"{status // 100}xx").inc()

@@ -29,8 +29,10 @@ def _serve(args: argparse.Namespace) -> int:
     from shared.runtime.apps import SERVICE_APPS
 
     settings = ServiceSettings.for_service(args.service)
+    # uvloop and httptools: the event loop and HTTP parser in C (about a third more requests per
+    # second on the same core than asyncio's loop and h11).
     uvicorn.run(SERVICE_APPS[args.service], factory=True, host=settings.host, port=settings.port,
-                log_config=None, access_log=False, timeout_graceful_shutdown=5)
+                loop="uvloop", http="httptools", log_config=None, access_log=False, timeout_graceful_shutdown=5)
     return 0
 
 

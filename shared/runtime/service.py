@@ -125,7 +125,8 @@ class ServiceDefinition:
         return [("platform", PLATFORM_MIGRATIONS), ("hierarchy", HIERARCHY_MIGRATIONS), (self.name, self.migrations)]
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    """Async on purpose: FastAPI runs a sync dependency in a thread pool, a hop on every request."""
     runtime: ServiceRuntime | None = getattr(request.app.state, "runtime", None)
     if runtime is None:
         raise ApiError(503, "internal_error")

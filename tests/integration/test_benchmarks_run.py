@@ -13,7 +13,8 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.integration
 
 LINES = ("event store append", "command RegisterModel, 1 connection", "command RegisterModel, 8 connections",
-         "outbox relay", "consumer (fetch", "peak resident memory")
+         "outbox relay", "consumer (fetch", "POST /models over HTTP, concurrency 1",
+         "POST /models over HTTP, concurrency 8", "POST /models over HTTP, concurrency 32", "peak resident memory")
 
 
 def test_a_small_benchmark_run_measures_every_line_and_passes_its_checks() -> None:

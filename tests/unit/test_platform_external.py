@@ -47,3 +47,26 @@ def test_files_given_for_every_database_start_no_embedded_postgres(tmp_path: Pat
     platform = Platform(tmp_path, base_env=env)
     platform.start_infrastructure()
     assert platform.postgres is None
+
+
+def test_the_signing_secret_file_is_read_once_and_again_when_it_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.config import PlatformSettings
+
+    secret = tmp_path / "jwt-secret"
+    secret.write_text("first-secret\n")
+    settings = PlatformSettings(jwt_secret_file=secret)
+    assert settings.signing_secret() == "first-secret"
+    reads: list[Path] = []
+    original = Path.read_text
+
+    def counting(self: Path, *args: object, **kwargs: object) -> str:
+        reads.append(self)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    assert [settings.signing_secret() for _ in range(3)] == ["first-secret"] * 3
+    assert reads == [], "an unchanged secret file was read again"
+    secret.write_text("rotated-secret-value\n")
+    assert settings.signing_secret() == "rotated-secret-value"
+    assert reads == [secret]
