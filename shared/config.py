@@ -56,6 +56,9 @@ class PlatformSettings(BaseSettings):
         default_factory=list, description="Internal hosts or networks webhooks may reach, e.g. "
         '["10.20.0.0/16", "erp.ubnd.local"]; every other target must resolve to public addresses only.')
     log_level: str = "INFO"
+    max_body_bytes: int = Field(1_048_576, gt=0, le=1_073_741_824,
+                                description="The largest request body a service reads (1 MiB by default); "
+                                            "a larger one is answered 413 before it is read.")
     idempotency_retention_days: float = Field(7.0, gt=0, description="How long an Idempotency-Key answers a "
                                               "retry with the first answer; then it is removed.")
 

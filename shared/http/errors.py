@@ -23,7 +23,8 @@ from shared.i18n import message
 from shared.store.event_store import ConcurrencyError
 
 log = logging.getLogger(__name__)
-MAX_BODY_BYTES = 1_000_000
+MAX_BODY_BYTES = 1_048_576
+"""1 MiB: the default of `DVK_MAX_BODY_BYTES`; a command is a few kilobytes."""
 """The largest request body any route reads (shared/http/body_limit.py)."""
 
 

@@ -154,7 +154,7 @@ def build_app(definition: ServiceDefinition, platform: PlatformSettings | None =
                   docs_url=None, redoc_url=None)
     app.state.platform = platform
     app.state.runtime = None
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=platform.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, service=definition.name)
     install_error_handlers(app)
     for router in definition.routers:

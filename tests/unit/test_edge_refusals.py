@@ -148,3 +148,21 @@ async def test_a_connection_broken_mid_query_is_a_503_to_retry_with_the_same_key
         response = await client.get("/broken")
     assert response.status_code == 503 and response.headers["retry-after"] == "2"
     assert _error(response)["code"] == "service_unavailable"
+
+
+@pytest.mark.parametrize("limit", [2_000, 1_048_576])
+async def test_a_services_body_limit_is_its_setting_and_refuses_before_authentication(limit: int) -> None:
+    """DVK_MAX_BODY_BYTES reaches the service's edge: over it, 413 without a token being looked at."""
+    from services.registry.service import DEFINITION
+    from shared.config import ServiceSettings
+    from shared.runtime.service import build_app
+
+    app = build_app(DEFINITION, PlatformSettings(jwt_secret="s" * 32, max_body_bytes=limit),
+                    ServiceSettings(database_url="postgresql://unused@127.0.0.1:1/none"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        over = await client.post("/models", content=b"x" * (limit + 1), headers={"Content-Type": "application/json"})
+        assert over.status_code == 413
+        assert over.json()["error"]["code"] == "payload_too_large"
+        assert str(limit) in over.json()["error"]["message"]["en"]
+        under = await client.post("/models", content=b"{}", headers={"Content-Type": "application/json"})
+        assert under.status_code in (401, 503), "a body within the limit goes past the edge (no database here)"
