@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from services.awards import handlers, queries
@@ -18,7 +18,7 @@ from services.awards.commands import GrantAward, NominateModel, NominateModelInp
 from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
 from shared.auth.scope import covers, query_root, resolve_scope
-from shared.http.commands import IdempotencyKey, UnderFilter, YearFilter, run_command, targeted
+from shared.http.commands import IdempotencyKey, UnderFilter, UnitFilter, YearFilter, run_command, targeted
 from shared.http.errors import not_found
 from shared.http.pages import Page, PageParams
 from shared.runtime.service import Runtime
@@ -27,7 +27,6 @@ router = APIRouter()
 Secretary = Annotated[Principal, Depends(require(Role.SECRETARY))]
 Nominator = Annotated[Principal, Depends(require(Role.SECRETARY, Role.COUNCIL_MEMBER))]
 Council = Annotated[Principal, Depends(require(Role.COUNCIL_MEMBER))]
-UnitFilter = Annotated[UUID | None, Query(description="Đơn vị — this unit and those below it (default: your scope)")]
 
 
 @router.post("/rounds", status_code=201, tags=["rounds"], response_model=handlers.RoundCreated)

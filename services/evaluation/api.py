@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from services.evaluation import handlers, queries
@@ -19,14 +19,13 @@ from shared import hierarchy
 from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
 from shared.auth.scope import covers, query_root, resolve_scope
-from shared.http.commands import IdempotencyKey, UnderFilter, YearFilter, run_command
+from shared.http.commands import IdempotencyKey, UnderFilter, UnitFilter, YearFilter, run_command
 from shared.http.errors import not_found
 from shared.http.pages import Page, PageParams
 from shared.runtime.service import Runtime
 
 router = APIRouter()
 Inspector = Annotated[Principal, Depends(require(Role.INSPECTOR))]
-UnitFilter = Annotated[UUID | None, Query(description="Đơn vị — this unit and those below it (default: your scope)")]
 
 
 @router.post("/criteria-sets", status_code=201, tags=["criteria sets"], response_model=handlers.CriteriaSetIssued)

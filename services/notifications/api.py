@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from services.notifications import handlers, queries
@@ -20,14 +20,13 @@ from shared import hierarchy
 from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
 from shared.auth.scope import covers, query_root
-from shared.http.commands import IdempotencyKey, UnderFilter, run_command
+from shared.http.commands import IdempotencyKey, UnderFilter, UnitFilter, run_command
 from shared.http.errors import not_found
 from shared.http.pages import Page, PageParams
 from shared.runtime.service import Runtime
 
 router = APIRouter()
 Administrator = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
-UnitFilter = Annotated[UUID | None, Query(description="Đơn vị — this unit and those below it (default: your scope)")]
 
 
 @router.get("/inbox", tags=["inbox"], response_model=Page[queries.NotificationView])

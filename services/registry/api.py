@@ -32,7 +32,7 @@ from shared import hierarchy
 from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
 from shared.auth.scope import covers, query_root
-from shared.http.commands import IdempotencyKey, UnderFilter, YearFilter, run_command, targeted
+from shared.http.commands import IdempotencyKey, UnderFilter, UnitFilter, YearFilter, run_command, targeted
 from shared.http.errors import not_found
 from shared.http.pages import Page, PageParams
 from shared.runtime.service import Runtime
@@ -41,7 +41,6 @@ router = APIRouter()
 Registrar = Annotated[Principal, Depends(require(Role.REGISTRAR))]
 Administrator = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
 OnDate = Annotated[date | None, Query(description="Như vào ngày — as on this day (yyyy-MM-dd): the tree of that day")]
-UnitFilter = Annotated[UUID | None, Query(description="This unit and those below it (default: your scope)")]
 
 
 @router.post("/org-units", status_code=201, tags=["org units"], response_model=handlers.Registered)

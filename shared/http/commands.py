@@ -44,5 +44,9 @@ def targeted(command: type[C], body: BaseModel, **target: Any) -> C:
 YearFilter = Annotated[int | None, Query(ge=2000, le=2100, description="Năm — the year, e.g. 2025")]
 """A year in a query string, bounded like the years commands accept (never a database overflow)."""
 
+UnitFilter = Annotated[uuid.UUID | None,
+                       Query(description="Đơn vị — this unit and those below it (default: your scope)")]
+"""A unit in a query string, by its stable id: what every list of a unit's subtree takes."""
+
 UnderFilter = Annotated[str | None, Query(pattern=ORG_PATH_PATTERN, max_length=400,
                                           description="Org path: this unit and those below it (default: your scope)")]
