@@ -103,7 +103,7 @@ class OutboxRelay:
         failure: BaseException | None = None
         async with conn.transaction():
             rows = await conn.fetch(
-                """select id, subject, headers, body, created_at from outbox
+                """select id, subject, headers, headers->>'ce-subject' as entity, body, created_at from outbox
                    where published_at is null order by id limit $1 for update skip locked""",
                 self.batch_size)
             acked: list[int] = []
@@ -136,14 +136,15 @@ class OutboxRelay:
                 future.cancel()
             now = datetime.now(UTC)
             for row, future in zip(window, futures, strict=False):
-                if future in done and not future.cancelled() and future.exception() is None:
+                error = future.exception() if future in done and not future.cancelled() else TimeoutError(
+                    f"JetStream did not acknowledge {row['subject']} in {self.ack_timeout}s")
+                if error is None:
                     if self.after_publish is not None:
                         await self.after_publish(row["id"])
                     acked.append(row["id"])
                     OUTBOX_LAG_SECONDS.labels(self.service).observe((now - row["created_at"]).total_seconds())
                 elif failure is None:
-                    failure = (future.exception() if future in done and not future.cancelled() else None) or \
-                        TimeoutError(f"JetStream did not acknowledge {row['subject']} in {self.ack_timeout}s")
+                    failure = error
         return failure
 
     async def _refresh_pending(self, conn: asyncpg.Connection, *, short: bool) -> None:
@@ -165,7 +166,7 @@ def entity_windows(rows: list[asyncpg.Record], size: int) -> list[list[asyncpg.R
     current: list[asyncpg.Record] = []
     entities: set[str] = set()
     for row in rows:
-        entity = json.loads(row["headers"]).get("ce-subject") or f"#{row['id']}"
+        entity = row["entity"] or f"#{row['id']}"
         if len(current) >= size or entity in entities:
             windows.append(current)
             current, entities = [], set()

@@ -24,13 +24,9 @@ from urllib.parse import quote
 
 from shared.runtime.credentials import ensure_passwords, private_file
 from shared.runtime.nats_auth import write_deployment_files
+from shared.runtime.up import database_name
 
 POSTGRES_PASSWORDS_FILE = "postgres-passwords.json"
-
-
-def service_role(service: str) -> str:
-    """A service's PostgreSQL role, also the name of its database (as under `dvk up`)."""
-    return f"dvk_{service}"
 
 
 def _superuser_key(service: str) -> str:
@@ -43,10 +39,10 @@ def write_postgres_secrets(out: Path, services: Iterable[str],
     is compose's database service by default (`registry-db`)."""
     names = list(services)
     passwords = ensure_passwords(out / POSTGRES_PASSWORDS_FILE,
-                                 [key for s in names for key in (service_role(s), _superuser_key(s))])
+                                 [key for s in names for key in (database_name(s), _superuser_key(s))])
     written: list[Path] = []
     for service in names:
-        role = service_role(service)
+        role = database_name(service)
         files = {
             f"postgres-{service}-superuser.password": passwords[_superuser_key(service)],
             f"postgres-{service}.password": passwords[role],

@@ -50,6 +50,7 @@ def ensure_secret(data_dir: Path) -> str:
 
 
 def database_name(service: str) -> str:
+    """A service's database, and the name of its own role, owner of it (here and in `dvk secrets`)."""
     return f"dvk_{service}"
 
 

@@ -216,7 +216,7 @@ async def test_an_entitys_later_events_wait_until_its_earlier_one_is_acknowledge
 
 
 def test_windows_hold_distinct_entities_and_are_bounded() -> None:
-    rows = [{"id": i, "headers": json.dumps({"ce-subject": entity})}
+    rows = [{"id": i, "entity": entity}
             for i, entity in enumerate(["a", "b", "a", "c", "d", "e", "f"])]
     windows = entity_windows(rows, 3)  # type: ignore[arg-type]
     assert [[r["id"] for r in w] for w in windows] == [[0, 1], [2, 3, 4], [5, 6]]
