@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.report import Report, percentile
+from benchmarks.report import Report, in_parallel, percentile
 from shared.auth.principal import Role
 from shared.auth.tokens import issue_token
 from shared.runtime.postgres import free_port
@@ -24,21 +24,17 @@ from shared.runtime.up import Platform
 
 async def _load(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, object], total: int,
                 concurrency: int) -> tuple[float, list[float], int]:
-    counter = iter(range(total))
     latencies: list[float] = []
     refused = 0
 
-    async def worker() -> None:
+    async def one(i: int) -> None:
         nonlocal refused
-        for i in counter:
-            started = time.perf_counter()
-            r = await client.post("/models", json={**body, "title": f"Mô hình dân vận khéo số {i}"}, headers=headers)
-            latencies.append(time.perf_counter() - started)
-            refused += r.status_code != 201
+        started = time.perf_counter()
+        r = await client.post("/models", json={**body, "title": f"Mô hình dân vận khéo số {i}"}, headers=headers)
+        latencies.append(time.perf_counter() - started)
+        refused += r.status_code != 201
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - started, latencies, refused
+    return await in_parallel(total, concurrency, one), latencies, refused
 
 
 async def bench_http(data_dir: Path, requests: int, report: Report) -> None:

@@ -31,17 +31,9 @@ from shared.store.migrations import PLATFORM_MIGRATIONS, migrate
 from shared.store.pool import create_pool
 from shared.subjects import event_subject, service_filter
 from tests.events import cloud_event, model_registered
+from tests.integration.polling import eventually
 
 ACTOR = Principal("bench", "Đo hiệu năng", frozenset({Role.REGISTRAR}), "VN")
-
-
-async def _wait_until(check: object, within: float) -> bool:
-    deadline = time.perf_counter() + within
-    while time.perf_counter() < deadline:
-        if await check():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.005)
-    return False
 
 
 async def bench_relay(dsn: str, js: JetStreamContext, events: int, report: Report) -> None:
@@ -125,7 +117,11 @@ async def bench_consumer(dsn: str, nats_url: str, js: JetStreamContext, events: 
 
     started = time.perf_counter()
     await broker.start()
-    finished = await _wait_until(all_applied, within=max(60.0, events / 100))
+    finished = True
+    try:
+        await eventually(all_applied, within=max(60.0, events / 100), every=0.005)  # type: ignore[arg-type]
+    except AssertionError:  # the check below reports how many were applied
+        finished = False
     elapsed = time.perf_counter() - started
     await asyncio.wait_for(broker.stop(), 10)
     name = "consumer (fetch, envelope, inbox + effect, ack)"

@@ -5,6 +5,9 @@ makes `make bench` exit 1: a fast figure for the wrong work is worse than none."
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -31,3 +34,16 @@ class Report:
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def in_parallel(total: int, workers: int, one: Callable[[int], Awaitable[None]]) -> float:
+    """Run `one(i)` for i in range(total) from `workers` concurrent loops; the elapsed seconds."""
+    counter = iter(range(total))
+
+    async def worker() -> None:
+        for i in counter:
+            await one(i)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return time.perf_counter() - started

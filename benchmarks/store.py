@@ -7,7 +7,6 @@ Raw ceilings use the same tables and the same transaction shape through bare asy
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -15,7 +14,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from benchmarks.report import Report
+from benchmarks.report import Report, in_parallel
 from services.registry.commands import RegisterModel, RegisterOrgUnit
 from services.registry.service import DEFINITION as REGISTRY
 from shared.auth.principal import Principal, Role
@@ -81,19 +80,6 @@ async def _registry_executor(dsn: str, connections: int) -> tuple[CommandExecuto
     return executor, pool, root
 
 
-async def _in_parallel(total: int, workers: int, one: object) -> float:
-    """Run `one(i)` for i in range(total) from `workers` concurrent loops; the elapsed seconds."""
-    counter = iter(range(total))
-
-    async def worker() -> None:
-        for i in counter:
-            await one(i)  # type: ignore[operator]
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(workers)))
-    return time.perf_counter() - started
-
-
 async def bench_command(dsn: str, commands: int, connections: int, report: Report) -> None:
     executor, pool, root = await _registry_executor(dsn, connections)
     try:
@@ -115,7 +101,7 @@ async def bench_command(dsn: str, commands: int, connections: int, report: Repor
                     "insert into outbox (event_id, subject, headers, body) values ($1, $2, '{}'::jsonb, $3)",
                     uuid.uuid4(), "dvk.registry.model_registered.VN._", payload.encode())
 
-        raw_rate = commands / await _in_parallel(commands, connections, raw)
+        raw_rate = commands / await in_parallel(commands, connections, raw)
         before = await pool.fetchval("select count(*) from models")
 
         async def platform(i: int) -> None:
@@ -124,7 +110,7 @@ async def bench_command(dsn: str, commands: int, connections: int, report: Repor
                 field="kinh_te", year=2025), ADMIN, f"bench-{i}")
 
         name = f"command RegisterModel, {connections} connection{'s' if connections > 1 else ''}"
-        report.line(name, commands, await _in_parallel(commands, connections, platform), raw_rate,
+        report.line(name, commands, await in_parallel(commands, connections, platform), raw_rate,
                     "raw same tx")
         report.check(name, await pool.fetchval("select count(*) from models") - before == commands,
                      "not every command registered its model")
