@@ -14,7 +14,6 @@ import time
 from datetime import UTC, datetime
 
 import asyncpg
-from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
@@ -23,7 +22,7 @@ from shared.auth.principal import Principal, Role
 from shared.commands import CommandContext, Transaction
 from shared.contracts import ModelRegistered
 from shared.domain.events import EventTypes
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach
+from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topology import consumer_config, ensure_streams, stream_of
 from shared.store.event_store import EventStore
@@ -109,8 +108,9 @@ async def bench_consumer(dsn: str, nats_url: str, js: JetStreamContext, events: 
     sub = Subscription("bench__model_registered", stream_of("registry"),
                        service_filter("registry", ModelRegistered.NAME), effect)
     await js.add_consumer(stream_of("registry"), consumer_config(sub, 30.0))
-    broker = NatsBroker(nats_url, logger=None)
-    attach(broker, sub, DeliveryProcessor(pool, "bench", 5, [0.5]), ack_wait=30)
+    broker = consumer_broker(nats_url, None)
+    processor = DeliveryProcessor(pool, "bench", 5, [0.5])
+    attach(broker, sub, processor, ack_wait=30)
 
     async def all_applied() -> bool:
         return int(await pool.fetchval("select count(*) from inbox where consumer = $1", sub.consumer)) >= events
@@ -119,11 +119,12 @@ async def bench_consumer(dsn: str, nats_url: str, js: JetStreamContext, events: 
     await broker.start()
     finished = True
     try:
-        await eventually(all_applied, within=max(60.0, events / 100), every=0.005)  # type: ignore[arg-type]
+        await eventually(all_applied, within=max(60.0, events / 100), every=0.02)  # type: ignore[arg-type]
     except AssertionError:  # the check below reports how many were applied
         finished = False
     elapsed = time.perf_counter() - started
     await asyncio.wait_for(broker.stop(), 10)
+    await processor.settle(10)
     name = "consumer (fetch, envelope, inbox + effect, ack)"
     report.line(name, events, elapsed, raw, "raw pull + ack")
     effects = await pool.fetchval("select count(*) from effects")

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -88,7 +89,7 @@ class CloudEvent:
         except ValidationError as exc:
             raise EnvelopeError(f"{self.type} does not match its contract: {exc}") from exc
 
-    @property
+    @cached_property
     def event_id(self) -> UUID:
         try:
             return UUID(self.id)

@@ -1,5 +1,9 @@
 """Applying one delivered event exactly once: the inbox row and the effect share a transaction.
 
+A consumer receives what it fetched as a batch, and applies the batch's first deliveries in one
+transaction (`DeliveryProcessor.process_batch`); anything that cannot go with the others takes the
+one-by-one path (`process`), which judges each message alone.
+
 The decision (ack, nak with back-off, or terminate into the dead-letter table) is made by the
 `DeliveryProcessor`, apart from FastStream, so the same path serves live deliveries, tests, and an
 operator's replay. `attach`, at the end, binds a `Subscription` to a durable JetStream pull consumer
@@ -9,10 +13,12 @@ consumer's JetStream configuration is declared in shared/messaging/topology.py (
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -20,10 +26,12 @@ from typing import Any
 import asyncpg
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import JStream, NatsBroker, PullSub
+from nats.aio.msg import Msg
 
 from shared.contracts import IntegrationEvent
 from shared.envelope import CloudEvent, EnvelopeError, service_of_source
+from shared.messaging import fetch_timeouts
 from shared.messaging.ordering import PATIENCE, EarlierEventMissing
 from shared.messaging.topology import consumer_config
 from shared.observability.logging import correlation_id
@@ -37,7 +45,7 @@ from shared.observability.metrics import (
     DEAD_LETTERS_UNWRITABLE,
 )
 from shared.projections.base import Projections
-from shared.projections.inbound import inbound_event, record_inbound
+from shared.projections.inbound import inbound_event, record_inbound, record_inbound_many
 from shared.subjects import SubjectError, parse_subject
 
 log = logging.getLogger(__name__)
@@ -58,6 +66,9 @@ class Subscription:
 
 class _AppliedConcurrently(Exception):
     """Another copy of the same consumer applied this event while this one was: undo this one."""
+
+
+_Checked = tuple[CloudEvent, IntegrationEvent]
 
 
 class Action(Enum):
@@ -139,6 +150,53 @@ class DeliveryProcessor:
         self.service = service
         self.max_deliver = max_deliver
         self.backoff = backoff or [1.0]
+        self._in_hand: set[asyncio.Task[None]] = set()
+
+    def track(self, task: asyncio.Task[None]) -> None:
+        """A batch being applied apart from the fetch that brought it (`attach`), awaited by `settle`.
+        A batch that raised is logged: its messages were not acked, so JetStream delivers them again."""
+        self._in_hand.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._in_hand.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("a batch failed before its decisions were carried out; it will be delivered again",
+                          exc_info=finished.exception())
+        task.add_done_callback(done)
+
+    async def settle(self, within: float) -> None:
+        """Wait (bounded) for the batches in hand once the broker stops fetching, so none is cut off
+        in the middle of its transaction when the pool closes."""
+        if self._in_hand:
+            await asyncio.wait(set(self._in_hand), timeout=within)
+
+    async def process_batch(self, sub: Subscription, deliveries: Sequence[Delivery]) -> list[Decision]:
+        """One decision per delivery of a fetched batch, in order.
+
+        The first deliveries whose envelope is sound are applied together in one transaction
+        (`apply_batch`). Everything else — a redelivery (it follows a failure or a wait), an unsound
+        envelope, and every message of a batch that could not be applied together — goes through
+        `process` on its own, so each failure is judged alone (retried, waited for, dead-lettered)
+        exactly as if batches did not exist."""
+        started = time.perf_counter()
+        decisions: list[Decision | None] = [None] * len(deliveries)
+        firsts: list[tuple[int, CloudEvent, IntegrationEvent]] = []
+        for index, delivery in enumerate(deliveries):
+            if delivery.attempt == 1:
+                with contextlib.suppress(EnvelopeError):  # `process` dead-letters it with its reason
+                    firsts.append((index, *checked_event(delivery.subject, delivery.headers, delivery.body)))
+        if len(firsts) > 1:
+            applied = await self.apply_batch(sub, [(ce, event) for _, ce, event in firsts])
+            if applied is not None:
+                elapsed = time.perf_counter() - started
+                for (index, _, _), fresh in zip(firsts, applied, strict=True):
+                    outcome = "applied" if fresh else "duplicate"
+                    decisions[index] = Decision(Action.ACK, outcome=outcome)
+                    if not fresh:
+                        CONSUMER_DUPLICATES.labels(self.service, sub.consumer).inc()
+                    CONSUMER_SECONDS.labels(self.service, sub.consumer, outcome).observe(elapsed)
+        return [decision if decision is not None else await self.process(sub, delivery)
+                for decision, delivery in zip(decisions, deliveries, strict=True)]
 
     async def process(self, sub: Subscription, delivery: Delivery) -> Decision:
         started = time.perf_counter()
@@ -194,6 +252,66 @@ class DeliveryProcessor:
                   set failures = delivery_failures.failures + 1, last_error = $3, updated_at = now()
                returning failures""", sub.consumer, event_id, _printable(repr(exc))[:4000])
         return failures
+
+    async def apply_batch(self, sub: Subscription, items: Sequence[_Checked]) -> list[bool] | None:
+        """`apply` for several events in one transaction: for each, True applied or False applied
+        before; None when they could not all be applied together, and nothing was.
+
+        Any failure — an effect that raises, an earlier event still missing, a conflict with another
+        copy of this consumer — rolls the whole batch back; the caller then applies each on its own.
+
+        The batch runs at REPEATABLE READ: every read of every effect sees the snapshot taken before
+        the batch's first write, i.e. before PostgreSQL gives it its transaction id, which keeps the
+        rule the log's order rests on (`apply`'s docstring) although the batch interleaves reads and
+        writes. A conflict that isolation reports (another transaction changed a row this one
+        writes) is one more failure that sends the batch one by one."""
+        try:
+            return await self._apply_batch(sub, items)
+        except Exception as exc:
+            log.info("consumer %s: a batch of %d is applied one by one instead (%r)", sub.consumer, len(items), exc)
+            return None
+
+    async def _apply_batch(self, sub: Subscription, items: Sequence[_Checked]) -> list[bool]:
+        ids = [cloud_event.event_id for cloud_event, _ in items]
+        results: list[bool] = []
+        fresh: list[CloudEvent] = []
+        unrecorded: list[CloudEvent] = []
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            done, recorded, now = await conn.fetchrow(
+                """select array(select event_id from inbox where consumer = $1 and event_id = any($2::uuid[])),
+                          array(select event_id from events where event_id = any($2::uuid[])), now()""",
+                sub.consumer, ids)
+            seen = set(done)
+            recorded = set(recorded)
+            for cloud_event, event in items:
+                if cloud_event.event_id in seen:
+                    results.append(False)
+                    continue
+                seen.add(cloud_event.event_id)
+                token = correlation_id.set(cloud_event.extensions.get("correlationid"))
+                try:
+                    if cloud_event.event_id not in recorded:
+                        await self.projections.apply(conn, [inbound_event(cloud_event, recorded_at=now)])
+                        unrecorded.append(cloud_event)
+                    await sub.handler(conn, cloud_event, event)
+                finally:
+                    correlation_id.reset(token)
+                fresh.append(cloud_event)
+                results.append(True)
+            if unrecorded:
+                await record_inbound_many(conn, unrecorded)
+            if fresh:
+                inserted = await conn.fetchval(
+                    """with cleared as (delete from delivery_failures
+                                        where consumer = $1 and event_id = any($2::uuid[])),
+                            added as (insert into inbox (consumer, event_id, event_type)
+                                      select $1, e.id, e.type from unnest($2::uuid[], $3::text[]) as e(id, type)
+                                      on conflict do nothing returning 1)
+                       select count(*) from added""",
+                    sub.consumer, [ce.event_id for ce in fresh], [ce.type for ce in fresh])
+                if inserted != len(fresh):
+                    raise _AppliedConcurrently
+        return results
 
     async def apply(self, sub: Subscription, cloud_event: CloudEvent, event: IntegrationEvent,
                     conn_hook: Callable[[asyncpg.Connection], Awaitable[None]] | None = None) -> bool:
@@ -255,32 +373,65 @@ class DeliveryProcessor:
         return Decision(Action.TERM, outcome="dead_letter")
 
 
-async def _raw_body(msg: StreamMessage[Any]) -> bytes:
-    """Hand the body over undecoded: the envelope check, not FastStream's JSON decoder, decides
-    what an unreadable message is (so it is dead-lettered instead of looping)."""
-    return bytes(msg.body)
+async def _undecoded(msg: StreamMessage[Any]) -> list[Msg]:
+    """Hand a fetched batch over as it came: the envelope check, not FastStream's JSON decoder,
+    decides what an unreadable message is (so it is dead-lettered instead of looping). Async, or
+    FastStream would run it in a worker thread."""
+    raws: list[Msg] = msg.raw_message
+    return raws
+
+
+FETCH_SIZE = 128
+"""The most messages one handler call receives (and one transaction applies)."""
+
+FILL_WAIT = 0.05
+"""Seconds a fetch waits for a batch to fill: the most a lone message waits, and how often an idle
+consumer asks JetStream for more."""
+
+
+def consumer_broker(url: str, logger: logging.Logger | None = None, log_level: int = logging.DEBUG,
+                    **options: Any) -> NatsBroker:
+    """The broker every consumer is attached to: its own connection, so a burst of acks never queues
+    behind the relay's publishes. `apply_types=False` because a handler takes the raw messages and
+    nothing else; FastStream's dependency injection would only validate them again."""
+    fetch_timeouts.install()
+    options.setdefault("max_reconnect_attempts", -1)
+    return NatsBroker(url, logger=logger, log_level=log_level, apply_types=False, **options)
 
 
 def attach(broker: NatsBroker, sub: Subscription, processor: DeliveryProcessor, ack_wait: float) -> None:
+    # Batches are applied one at a time, in the order they were fetched (asyncio.Lock is FIFO), but
+    # the next fetch does not wait for the last batch's commit: up to two are in hand at once.
+    in_order = asyncio.Lock()
+    in_hand = asyncio.Semaphore(2)
+
+    async def handle(raws: list[Msg]) -> None:
+        try:
+            deliveries = [Delivery(subject=raw.subject, headers=raw.headers or {}, body=raw.data,
+                                   attempt=raw.metadata.num_delivered) for raw in raws]
+            async with in_order:
+                decisions = await processor.process_batch(sub, deliveries)
+            for raw, decision in zip(raws, decisions, strict=True):
+                if decision.action is Action.ACK:
+                    await raw.ack()
+                elif decision.action is Action.NAK:
+                    await raw.nak(delay=decision.delay)
+                else:
+                    await raw.term()
+        finally:
+            in_hand.release()
+
     @broker.subscriber(
         sub.filter_subject,
         stream=JStream(sub.stream, declare=False),
         durable=sub.consumer,
-        pull_sub=PullSub(batch_size=32, timeout=1.0),
+        pull_sub=PullSub(batch_size=FETCH_SIZE, timeout=FILL_WAIT, batch=True),
         config=consumer_config(sub, ack_wait),
         ack_policy=AckPolicy.MANUAL,
-        decoder=_raw_body,
+        decoder=_undecoded,
         title=sub.consumer,
         description=sub.description,
     )
-    async def on_message(body: bytes, msg: NatsMessage) -> None:
-        raw = msg.raw_message
-        delivery = Delivery(subject=raw.subject, headers=raw.headers or {}, body=raw.data,
-                            attempt=raw.metadata.num_delivered)
-        decision = await processor.process(sub, delivery)
-        if decision.action is Action.ACK:
-            await msg.ack()
-        elif decision.action is Action.NAK:
-            await msg.nack(delay=decision.delay)
-        else:
-            await msg.reject()
+    async def on_batch(raws: Any) -> None:  # list[Msg]; `Any`, so no broker's type checks look inside
+        await in_hand.acquire()
+        processor.track(asyncio.create_task(handle(raws), name=f"batch {sub.consumer}"))

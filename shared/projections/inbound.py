@@ -47,6 +47,21 @@ async def record_inbound(conn: asyncpg.Connection, ce: CloudEvent) -> StoredEven
                        row["recorded_at"])
 
 
+async def record_inbound_many(conn: asyncpg.Connection, events: list[CloudEvent]) -> None:
+    """`record_inbound` for a consumer's batch in one statement; positions follow the list's order."""
+    await conn.execute(
+        """insert into events (event_id, stream_id, stream_type, version, event_type, payload, metadata)
+           select e.id, e.stream, $1, 1, e.type, e.payload::jsonb, e.metadata::jsonb
+             from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
+                  with ordinality as e(id, stream, type, payload, metadata, n)
+            order by e.n
+           on conflict (event_id) do nothing""",
+        INBOUND_STREAM_TYPE, [ce.event_id for ce in events], [f"inbound-{ce.id}" for ce in events],
+        [ce.type for ce in events],
+        [json.dumps(ce.data, ensure_ascii=False) for ce in events],
+        [json.dumps(_metadata(ce), ensure_ascii=False) for ce in events])
+
+
 def cloud_event_of(event: StoredEvent) -> CloudEvent:
     """The CloudEvent as it was received, for projections that need its attributes."""
     meta = event.metadata

@@ -52,7 +52,7 @@ from shared.messaging.dead_letters import (
     list_dead_letters,
     replay_dead_letter,
 )
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, refresh_open_gauge
+from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker, refresh_open_gauge
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topology import StreamDecl, check_consumers, ensure_streams, streams_for
 from shared.observability.logging import MESSAGES_LOGGER, configure_logging
@@ -172,6 +172,7 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
     pool = await create_pool(settings.database_url)
     tasks: list[asyncio.Task[None]] = []
     broker: NatsBroker | None = None
+    processor: DeliveryProcessor | None = None
     nc: NatsClient | None = None
     try:
         async with pool.acquire(timeout=STARTUP_SECONDS) as conn:
@@ -201,8 +202,7 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
         if definition.subscriptions:
             # FastStream's per-message lines go through the platform's JSON logging, at DEBUG: the
             # consumer metrics carry the volume, the logs carry what went wrong.
-            broker = NatsBroker(platform.nats_url, max_reconnect_attempts=-1,
-                                logger=logging.getLogger(MESSAGES_LOGGER), log_level=logging.DEBUG)
+            broker = consumer_broker(platform.nats_url, logging.getLogger(MESSAGES_LOGGER))
             for sub in definition.subscriptions:
                 attach(broker, sub, processor, platform.consumer_ack_wait_seconds)
             await broker.start()
@@ -224,6 +224,8 @@ async def _running(definition: ServiceDefinition, platform: PlatformSettings,
         if broker is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(broker.stop(), STOP_SECONDS)
+            if processor is not None:
+                await processor.settle(STOP_SECONDS)
         if nc is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(nc.drain(), STOP_SECONDS)

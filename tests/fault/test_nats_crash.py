@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-from faststream.nats import NatsBroker
 
 from shared.auth.principal import Principal, Role
 from shared.commands import CommandContext, Transaction
 from shared.domain.events import EventTypes
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach
+from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.runtime.nats import EmbeddedNats
@@ -57,7 +56,7 @@ async def _run_load_through_a_crash(server: EmbeddedNats, platform_db: str) -> N
 
     sub = Subscription("fault__model_registered", stream_of("registry"), service_filter("registry", "model_registered"),
                        effect)
-    broker = NatsBroker(server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    broker = consumer_broker(server.url, reconnect_time_wait=0.2)
     attach(broker, sub, DeliveryProcessor(pool, "fault", 5, [0.1]), ack_wait=5)
     await broker.start()
     relay = OutboxRelay(platform_db, js, "registry", poll_seconds=0.2, batch_size=5)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import asyncpg
 import nats
 import pytest
-from faststream.nats import NatsBroker
 
 from shared import hierarchy
 from shared.auth.principal import Principal, Role
@@ -19,7 +19,7 @@ from shared.messaging.dead_letters import (
     list_dead_letters,
     replay_dead_letter,
 )
-from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription, attach
+from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription, attach, consumer_broker
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.observability.metrics import DEAD_LETTERS
 from shared.subjects import event_subject, service_filter
@@ -49,28 +49,33 @@ async def test_poison_message_is_dead_lettered_after_max_attempts_while_the_rest
 
     sub = Subscription("test__poison", stream_of("registry"), service_filter("registry", "model_registered"), effect)
     processor = DeliveryProcessor(pool, "test", MAX_DELIVER, [0.05])
-    broker = NatsBroker(isolated_nats.url)
+    broker = consumer_broker(isolated_nats.url)
     attach(broker, sub, processor, ack_wait=5)
     await broker.start()
-    before = DEAD_LETTERS.labels("test", "test__poison", "failed")._value.get()
+    try:
+        before = DEAD_LETTERS.labels("test", "test__poison", "failed")._value.get()
 
-    poison, _ = await publish(js, model_registered(title="độc — mô hình gây lỗi"))
-    for i in range(3):
-        await publish(js, model_registered(title=f"Mô hình tốt {i}"))
-    # Not a CloudEvent at all: terminated at once, never retried.
-    await js.publish(event_subject("registry", "model_registered", "VN.15"), b"not json", headers={"x": "y"})
+        poison, _ = await publish(js, model_registered(title="độc — mô hình gây lỗi"))
+        for i in range(3):
+            await publish(js, model_registered(title=f"Mô hình tốt {i}"))
+        # Not a CloudEvent at all: terminated at once, never retried.
+        await js.publish(event_subject("registry", "model_registered", "VN.15"), b"not json", headers={"x": "y"})
 
-    async def settled() -> bool:
-        return len((await list_dead_letters(pool)).items) == 2 and \
-            await pool.fetchval("select count(*) from effects where title like 'Mô hình tốt%'") == 3
+        async def settled() -> bool:
+            return len((await list_dead_letters(pool)).items) == 2 and \
+                await pool.fetchval("select count(*) from effects where title like 'Mô hình tốt%'") == 3
 
-    await eventually(settled, within=20)
-    await broker.stop()
+        await eventually(settled, within=20)
+    finally:
+        await asyncio.wait_for(broker.stop(), 10)
+        await processor.settle(10)
 
     letters = {dl.reason: dl for dl in (await list_dead_letters(pool)).items}
     assert letters["failed"].event_id == poison.id
     assert letters["failed"].attempts == MAX_DELIVER
-    assert attempts["độc — mô hình gây lỗi"] == MAX_DELIVER
+    # Each delivery ran the effect once, and the first may have run it once more: in a batch with the
+    # good ones, whose transaction it rolled back, before it was judged on its own.
+    assert MAX_DELIVER <= attempts["độc — mô hình gây lỗi"] <= MAX_DELIVER + 1
     assert letters["invalid"].attempts == 1
     # The failed attempts rolled back: the poison's effect is not there.
     assert await pool.fetchval("select count(*) from effects where title like 'độc%'") == 0

@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from faststream.nats import NatsBroker
 
 from shared.messaging.dead_letters import list_dead_letters
-from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription, attach
+from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription, attach, consumer_broker
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.observability.metrics import CONSUMER_DATABASE_AWAY, DEAD_LETTERS_UNWRITABLE
 from shared.runtime.nats import EmbeddedNats
@@ -62,7 +61,7 @@ async def test_a_read_only_database_keeps_events_waiting_and_they_apply_once_aft
     sub = Subscription("test__read_only", stream_of("registry"), service_filter("registry", "model_registered"),
                        _effect)
     processor = DeliveryProcessor(pool, "test", MAX_DELIVER, [0.05])
-    broker = NatsBroker(isolated_nats.url)
+    broker = consumer_broker(isolated_nats.url)
     attach(broker, sub, processor, ack_wait=5)
     away = CONSUMER_DATABASE_AWAY.labels("test", sub.consumer)
     before = away._value.get()

@@ -16,11 +16,10 @@ import asyncpg
 import nats
 import nats.errors
 import pytest
-from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
 from shared.messaging.dead_letters import list_dead_letters
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach
+from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker
 from shared.messaging.permissions import service_permissions
 from shared.messaging.topology import ensure_streams, publishing_stream, stream_of, streams_for
 from shared.runtime.nats import EmbeddedNats
@@ -161,7 +160,7 @@ async def test_a_service_consumes_with_its_credentials_and_refuses_an_event_nami
     sub = dataclasses.replace(CONSUMER, handler=effect)
     registry = await _connect(secured.url("registry"))
     evaluation = await _connect(secured.url("evaluation"))
-    broker = NatsBroker(secured.url("evaluation"))
+    broker = consumer_broker(secured.url("evaluation"))
     try:
         await ensure_streams(evaluation.jetstream(), streams_for([publishing_stream("evaluation")], [sub]))
         attach(broker, sub, DeliveryProcessor(pool, "evaluation", 3, [0.05]), ack_wait=5)

@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 import asyncpg
 import nats.js.errors
 import pytest
-from faststream.nats import NatsBroker
 
 from shared.auth.principal import Principal, Role
 from shared.commands import CommandContext, Transaction
 from shared.domain.events import EventTypes
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach
+from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker
 from shared.messaging.relay import OutboxRelay, entity_windows
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.store.event_store import EventStore
@@ -74,7 +73,7 @@ async def test_relay_killed_between_publish_and_mark_causes_no_second_effect(pla
 
     sub = Subscription("test__model_registered", stream_of("registry"),
                        service_filter("registry", "model_registered"), effect)
-    broker = NatsBroker(isolated_nats.url)
+    broker = consumer_broker(isolated_nats.url)
     attach(broker, sub, DeliveryProcessor(pool, "test", 5, [0.1]), ack_wait=5)
     await broker.start()
 
@@ -139,7 +138,7 @@ async def test_same_event_delivered_twice_past_the_duplicate_window_is_applied_o
         await conn.execute("insert into effects values ($1, 'downstream')", ce.event_id)
 
     sub = Subscription("test__dupes", stream_of("registry"), service_filter("registry", "model_registered"), effect)
-    broker = NatsBroker(isolated_nats.url)
+    broker = consumer_broker(isolated_nats.url)
     attach(broker, sub, DeliveryProcessor(pool, "test", 5, [0.1]), ack_wait=5)
     await broker.start()
     event = model_registered()
