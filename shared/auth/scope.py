@@ -53,11 +53,26 @@ async def resolve_scope(db: asyncpg.Connection | asyncpg.Pool, principal: Princi
     return Scope(unit_id=view.id, path=view.path)
 
 
+_COVERED_TODAY = """
+    select e.ended_on, dvk_unit_path(v.org_unit_id, $3) as path,
+           dvk_within(dvk_carrier($4, $5), v.org_unit_id) as covered
+      from org_unit_versions v left join org_unit_ends e using (org_unit_id)
+     where v.org_unit_id = coalesce($1::uuid, dvk_unit_of(null, $2)) and dvk_valid_on(v.valid_from, v.valid_to, $3)"""
+"""The scope unit standing today and the answer, in one round trip (every command asks it)."""
+
+
 async def covers(db: asyncpg.Connection | asyncpg.Pool, principal: Principal, org_unit_id: UUID,
                  entity_id: UUID | None = None) -> bool:
     """Whether what `org_unit_id` owns (or that one entity of it) is carried, now, within the scope."""
+    row = await db.fetchrow(_COVERED_TODAY, principal.org_unit_id, principal.org_scope, hierarchy.today(),
+                            org_unit_id, entity_id)
+    if row is not None and row["ended_on"] is None and (
+            principal.org_unit_id is not None or row["path"] == principal.org_scope):
+        return bool(row["covered"])
+    # Not standing today, ended, or found by a path it no longer has: resolved in full, which refuses
+    # what must be refused with its reason and follows an old path to the unit that held it.
     scope = await resolve_scope(db, principal)
-    return bool(await db.fetchval("select dvk_carrier($2, $3) in (select dvk_subtree($1))",
+    return bool(await db.fetchval("select dvk_within(dvk_carrier($2, $3), $1)",
                                   scope.unit_id, org_unit_id, entity_id))
 
 

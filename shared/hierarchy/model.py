@@ -213,7 +213,7 @@ async def carried_within(db: Db, unit_id: UUID | None, path: str, entity_id: UUI
     """Whether what a unit owns (that one entity of it) is carried, now, within the subtree of the unit
     an area names — after a merge, a merged commune's models lie within its successor's area."""
     return bool(await db.fetchval(
-        """select dvk_carrier(dvk_unit_of($1, $2), $3) in (select dvk_subtree(dvk_carrier(dvk_unit_of($4, $5))))""",
+        """select dvk_within(dvk_carrier(dvk_unit_of($1, $2), $3), dvk_carrier(dvk_unit_of($4, $5)))""",
         unit_id, path, entity_id, area_unit_id, area_path))
 
 

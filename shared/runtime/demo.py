@@ -69,6 +69,19 @@ class DemoLoader:
         result: dict[str, Any] = r.json()
         return result
 
+    def post_once_known(self, service: str, path: str, key: str, body: dict[str, Any],
+                        within: float = 30.0) -> dict[str, Any]:
+        """Post a command naming a unit the registry has just created: the other service learns of the
+        unit through JetStream, so until it has, the command is refused with `org_unit_unknown`."""
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                return self.post(service, path, key, body)
+            except RuntimeError as exc:
+                if "org_unit_unknown" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.2)
+
     def wait_until(self, service: str, path: str, check: Any = bool, within: float = 30.0) -> None:
         """Another service learns of an event through JetStream: wait until its read model shows it."""
         deadline = time.monotonic() + within
@@ -84,8 +97,8 @@ class DemoLoader:
         province = self.post("registry", "/org-units", "org-15", {**PROVINCE, "parent_id": root["id"]})
         communes = [self.post("registry", "/org-units", f"org-{c['code']}", {**c, "parent_id": province["id"]})
                     for c in COMMUNES]
-        criteria = self.post("evaluation", "/criteria-sets", "criteria-2025",
-                             {**CRITERIA_SET, "org_path": province["org_path"]})
+        criteria = self.post_once_known("evaluation", "/criteria-sets", "criteria-2025",
+                                        {**CRITERIA_SET, "org_path": province["org_path"]})
         models = []
         for i, (commune, body, scores) in enumerate(MODELS):
             owner = communes[commune]["id"]
@@ -96,7 +109,7 @@ class DemoLoader:
                 "model_id": model["id"], "criteria_set_id": criteria["id"], "inspected_on": "2025-09-20",
                 "scores": [{"code": c, "score": s} for c, s in zip(codes, scores, strict=True)]})
             models.append((model, inspection))
-        round_ = self.post("awards", "/rounds", "round-2025", {**ROUND, "org_path": province["org_path"]})
+        round_ = self.post_once_known("awards", "/rounds", "round-2025", {**ROUND, "org_path": province["org_path"]})
         grants = []
         for i, (model, inspection) in enumerate(models):
             if not inspection["passed"]:
