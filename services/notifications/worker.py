@@ -108,8 +108,7 @@ class WebhookWorker:
         batch = await self.claim()
         if batch:
             attempts = await asyncio.gather(*(self.send(client, c) for c in batch))
-            for claimed, attempt in zip(batch, attempts, strict=True):
-                await self.record(claimed, attempt)
+            await self.record(list(zip(batch, attempts, strict=True)))
         WEBHOOK_PENDING.set(await self.pool.fetchval(
             "select count(*) from webhook_deliveries where status = 'pending'"))
         return len(batch)
@@ -144,22 +143,29 @@ class WebhookWorker:
             return Attempt(True, response.status_code, None)
         return Attempt(False, response.status_code, f"HTTP {response.status_code} {response.reason_phrase}"[:100])
 
-    async def record(self, claimed: Claimed, attempt: Attempt) -> None:
-        made = claimed.attempts + 1
-        status, delay = self.policy.after(made, attempt.ok)
+    async def record(self, outcomes: Sequence[tuple[Claimed, Attempt]]) -> None:
+        """What happened to a batch, in one statement: the cycle costs one claim and one record
+        however many deliveries it sent."""
+        decided = [(claimed, attempt, claimed.attempts + 1, *self.policy.after(claimed.attempts + 1, attempt.ok))
+                   for claimed, attempt in outcomes]
         # `status = 'pending'` guards against an endpoint disabled while the POST was in flight.
         await self.pool.execute(
-            """update webhook_deliveries
-               set attempts = $2, status = $3, last_attempt_at = now(), last_status_code = $4, last_error = $5,
-                   delivered_at = case when $3 = 'delivered' then now() end,
-                   next_attempt_at = case when $3 = 'pending' then now() + make_interval(secs => $6)
-                                          else next_attempt_at end
-               where id = $1 and status = 'pending'""",
-            claimed.id, made, status, attempt.status_code, attempt.error, delay)
-        WEBHOOK_DELIVERIES.labels({"pending": "retry"}.get(status, status)).inc()
-        if status == "failed":
-            log.warning("webhook delivery %s to %s failed for good after %d attempts: %s", claimed.id,
-                        loggable(claimed.url), made, attempt.error)
+            """update webhook_deliveries d
+               set attempts = u.made, status = u.status, last_attempt_at = now(), last_status_code = u.code,
+                   last_error = u.error, delivered_at = case when u.status = 'delivered' then now() end,
+                   next_attempt_at = case when u.status = 'pending' then now() + make_interval(secs => u.delay)
+                                          else d.next_attempt_at end
+               from unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::float8[])
+                    as u(id, made, status, code, error, delay)
+               where d.id = u.id and d.status = 'pending'""",
+            [c.id for c, *_ in decided], [made for _, _, made, _, _ in decided],
+            [status for *_, status, _ in decided], [a.status_code for _, a, *_ in decided],
+            [a.error for _, a, *_ in decided], [delay for *_, delay in decided])
+        for claimed, attempt, made, status, _ in decided:
+            WEBHOOK_DELIVERIES.labels({"pending": "retry"}.get(status, status)).inc()
+            if status == "failed":
+                log.warning("webhook delivery %s to %s failed for good after %d attempts: %s", claimed.id,
+                            loggable(claimed.url), made, attempt.error)
 
     async def _listen(self) -> None:
         """Keep a LISTEN connection open (reconnecting) so commits wake the worker at once."""

@@ -38,6 +38,13 @@ async def _accepted(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -
     return r.status_code == 201
 
 
+async def _created(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The created resource, or None while the service has not yet learnt of the unit it names (422)."""
+    r = await client.post(url, json=body, headers={"Idempotency-Key": f"k-{uuid.uuid4()}"})
+    assert r.status_code in (201, 422), r.text
+    return r.json() if r.status_code == 201 else None
+
+
 async def _items(client: httpx.AsyncClient, url: str, **params: Any) -> list[dict[str, Any]]:
     r = await client.get(url, params=params)
     assert r.status_code == 200, r.text
@@ -60,8 +67,9 @@ async def test_the_successors_lists_in_every_service_include_both_communes(platf
                                                                        "parent_id": province["id"]}) | {"name": name}
                     for code, name in (("02989", "Xã Bảo Hà"), ("02953", "Xã Nghĩa Đô"), ("02947", "Xã Bảo Yên"))}
         bao_ha, nghia_do, bao_yen = communes["02989"], communes["02953"], communes["02947"]
-        criteria = await _post(admin, f"{evaluation}/criteria-sets", {**CRITERIA_SET, "code": "DVK-E2E",
-                                                                      "org_path": province["org_path"]})
+        # Evaluation learns of the new province through JetStream: until then the unit is unknown (422).
+        criteria_set = {**CRITERIA_SET, "code": "DVK-E2E", "org_path": province["org_path"]}
+        criteria = await eventually(lambda: _created(admin, f"{evaluation}/criteria-sets", criteria_set), within=10)
         models: dict[str, str] = {}
         for commune in (bao_ha, nghia_do):
             hook = {"url": receiver.url, "org_path": commune["org_path"],
