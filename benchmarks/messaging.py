@@ -22,8 +22,9 @@ from shared.auth.principal import Principal, Role
 from shared.commands import CommandContext, Transaction
 from shared.contracts import ModelRegistered
 from shared.domain.events import EventTypes
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker
+from shared.messaging.delivery import DeliveryProcessor, Subscription
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.subscriber import attach, consumer_broker
 from shared.messaging.topology import consumer_config, ensure_streams, stream_of
 from shared.store.event_store import EventStore
 from shared.store.migrations import PLATFORM_MIGRATIONS, migrate

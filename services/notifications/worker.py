@@ -146,8 +146,11 @@ class WebhookWorker:
     async def record(self, outcomes: Sequence[tuple[Claimed, Attempt]]) -> None:
         """What happened to a batch, in one statement: the cycle costs one claim and one record
         however many deliveries it sent."""
-        decided = [(claimed, attempt, claimed.attempts + 1, *self.policy.after(claimed.attempts + 1, attempt.ok))
-                   for claimed, attempt in outcomes]
+        rows = []
+        for claimed, attempt in outcomes:
+            made = claimed.attempts + 1
+            status, delay = self.policy.after(made, attempt.ok)
+            rows.append((claimed.id, made, status, attempt.status_code, attempt.error, delay))
         # `status = 'pending'` guards against an endpoint disabled while the POST was in flight.
         await self.pool.execute(
             """update webhook_deliveries d
@@ -158,10 +161,8 @@ class WebhookWorker:
                from unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::float8[])
                     as u(id, made, status, code, error, delay)
                where d.id = u.id and d.status = 'pending'""",
-            [c.id for c, *_ in decided], [made for _, _, made, _, _ in decided],
-            [status for *_, status, _ in decided], [a.status_code for _, a, *_ in decided],
-            [a.error for _, a, *_ in decided], [delay for *_, delay in decided])
-        for claimed, attempt, made, status, _ in decided:
+            *(list(column) for column in zip(*rows, strict=True)))
+        for (claimed, attempt), (_, made, status, *_) in zip(outcomes, rows, strict=True):
             WEBHOOK_DELIVERIES.labels({"pending": "retry"}.get(status, status)).inc()
             if status == "failed":
                 log.warning("webhook delivery %s to %s failed for good after %d attempts: %s", claimed.id,

@@ -6,9 +6,8 @@ one-by-one path (`process`), which judges each message alone.
 
 The decision (ack, nak with back-off, or terminate into the dead-letter table) is made by the
 `DeliveryProcessor`, apart from FastStream, so the same path serves live deliveries, tests, and an
-operator's replay. `attach`, at the end, binds a `Subscription` to a durable JetStream pull consumer
-with explicit acks and only carries that decision out (FastStream's own acking is switched off); the
-consumer's JetStream configuration is declared in shared/messaging/topology.py (`consumer_config`).
+operator's replay. shared/messaging/subscriber.py (`attach`) binds a `Subscription` to a durable
+JetStream pull consumer with explicit acks and only carries that decision out.
 """
 
 from __future__ import annotations
@@ -24,16 +23,10 @@ from enum import Enum
 from typing import Any
 
 import asyncpg
-from faststream.message import StreamMessage
-from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsBroker, PullSub
-from nats.aio.msg import Msg
 
 from shared.contracts import IntegrationEvent
 from shared.envelope import CloudEvent, EnvelopeError, service_of_source
-from shared.messaging import fetch_timeouts
 from shared.messaging.ordering import PATIENCE, EarlierEventMissing
-from shared.messaging.topology import consumer_config
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import (
     CONSUMER_DATABASE_AWAY,
@@ -45,7 +38,7 @@ from shared.observability.metrics import (
     DEAD_LETTERS_UNWRITABLE,
 )
 from shared.projections.base import Projections
-from shared.projections.inbound import inbound_event, record_inbound, record_inbound_many
+from shared.projections.inbound import inbound_event, record_inbound
 from shared.subjects import SubjectError, parse_subject
 
 log = logging.getLogger(__name__)
@@ -299,7 +292,7 @@ class DeliveryProcessor:
                 fresh.append(cloud_event)
                 results.append(True)
             if unrecorded:
-                await record_inbound_many(conn, unrecorded)
+                await record_inbound(conn, unrecorded)
             if fresh:
                 inserted = await conn.fetchval(
                     """with cleared as (delete from delivery_failures
@@ -337,7 +330,7 @@ class DeliveryProcessor:
                 if conn_hook is not None:
                     await conn_hook(conn)
                 if not recorded:
-                    await record_inbound(conn, cloud_event)
+                    await record_inbound(conn, [cloud_event])
                 await conn.execute("delete from delivery_failures where consumer = $1 and event_id = $2",
                                    sub.consumer, cloud_event.event_id)
                 if not await conn.fetchval(
@@ -371,67 +364,3 @@ class DeliveryProcessor:
             return Decision(Action.NAK, delay=self.backoff[-1], outcome="dead_letter_unwritable")
         DEAD_LETTERS.labels(self.service, sub.consumer, reason).inc()
         return Decision(Action.TERM, outcome="dead_letter")
-
-
-async def _undecoded(msg: StreamMessage[Any]) -> list[Msg]:
-    """Hand a fetched batch over as it came: the envelope check, not FastStream's JSON decoder,
-    decides what an unreadable message is (so it is dead-lettered instead of looping). Async, or
-    FastStream would run it in a worker thread."""
-    raws: list[Msg] = msg.raw_message
-    return raws
-
-
-FETCH_SIZE = 128
-"""The most messages one handler call receives (and one transaction applies)."""
-
-FILL_WAIT = 0.05
-"""Seconds a fetch waits for a batch to fill: the most a lone message waits, and how often an idle
-consumer asks JetStream for more."""
-
-
-def consumer_broker(url: str, logger: logging.Logger | None = None, log_level: int = logging.DEBUG,
-                    **options: Any) -> NatsBroker:
-    """The broker every consumer is attached to: its own connection, so a burst of acks never queues
-    behind the relay's publishes. `apply_types=False` because a handler takes the raw messages and
-    nothing else; FastStream's dependency injection would only validate them again."""
-    fetch_timeouts.install()
-    options.setdefault("max_reconnect_attempts", -1)
-    return NatsBroker(url, logger=logger, log_level=log_level, apply_types=False, **options)
-
-
-def attach(broker: NatsBroker, sub: Subscription, processor: DeliveryProcessor, ack_wait: float) -> None:
-    # Batches are applied one at a time, in the order they were fetched (asyncio.Lock is FIFO), but
-    # the next fetch does not wait for the last batch's commit: up to two are in hand at once.
-    in_order = asyncio.Lock()
-    in_hand = asyncio.Semaphore(2)
-
-    async def handle(raws: list[Msg]) -> None:
-        try:
-            deliveries = [Delivery(subject=raw.subject, headers=raw.headers or {}, body=raw.data,
-                                   attempt=raw.metadata.num_delivered) for raw in raws]
-            async with in_order:
-                decisions = await processor.process_batch(sub, deliveries)
-            for raw, decision in zip(raws, decisions, strict=True):
-                if decision.action is Action.ACK:
-                    await raw.ack()
-                elif decision.action is Action.NAK:
-                    await raw.nak(delay=decision.delay)
-                else:
-                    await raw.term()
-        finally:
-            in_hand.release()
-
-    @broker.subscriber(
-        sub.filter_subject,
-        stream=JStream(sub.stream, declare=False),
-        durable=sub.consumer,
-        pull_sub=PullSub(batch_size=FETCH_SIZE, timeout=FILL_WAIT, batch=True),
-        config=consumer_config(sub, ack_wait),
-        ack_policy=AckPolicy.MANUAL,
-        decoder=_undecoded,
-        title=sub.consumer,
-        description=sub.description,
-    )
-    async def on_batch(raws: Any) -> None:  # list[Msg]; `Any`, so no broker's type checks look inside
-        await in_hand.acquire()
-        processor.track(asyncio.create_task(handle(raws), name=f"batch {sub.consumer}"))

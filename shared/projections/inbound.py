@@ -31,24 +31,9 @@ def inbound_event(ce: CloudEvent, recorded_at: datetime) -> StoredEvent:
     return StoredEvent(0, ce.event_id, f"inbound-{ce.id}", 1, ce.type, ce.data, _metadata(ce), recorded_at)
 
 
-async def record_inbound(conn: asyncpg.Connection, ce: CloudEvent) -> StoredEvent | None:
-    """Store the received event; None when this service had recorded it already."""
-    metadata = _metadata(ce)
-    row = await conn.fetchrow(
-        """insert into events (event_id, stream_id, stream_type, version, event_type, payload, metadata)
-           values ($1, $2, $3, 1, $4, $5::jsonb, $6::jsonb)
-           on conflict (event_id) do nothing
-           returning position, recorded_at""",
-        ce.event_id, f"inbound-{ce.id}", INBOUND_STREAM_TYPE, ce.type,
-        json.dumps(ce.data, ensure_ascii=False), json.dumps(metadata, ensure_ascii=False))
-    if row is None:
-        return None
-    return StoredEvent(row["position"], ce.event_id, f"inbound-{ce.id}", 1, ce.type, ce.data, metadata,
-                       row["recorded_at"])
-
-
-async def record_inbound_many(conn: asyncpg.Connection, events: list[CloudEvent]) -> None:
-    """`record_inbound` for a consumer's batch in one statement; positions follow the list's order."""
+async def record_inbound(conn: asyncpg.Connection, events: list[CloudEvent]) -> None:
+    """Store received events in one statement, positions in the list's order; an event this service
+    had recorded already is skipped."""
     await conn.execute(
         """insert into events (event_id, stream_id, stream_type, version, event_type, payload, metadata)
            select e.id, e.stream, $1, 1, e.type, e.payload::jsonb, e.metadata::jsonb

@@ -62,25 +62,29 @@ class DemoLoader:
         self.client = httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
     def post(self, service: str, path: str, key: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        r = self.client.post(f"{self.urls[service]}{path}", json=body or {},
-                             headers={"Idempotency-Key": f"demo-{key}"})
-        if r.status_code not in (200, 201):
-            raise RuntimeError(f"demo step {key} failed: {r.status_code} {r.text}")
-        result: dict[str, Any] = r.json()
-        return result
+        return self._created(self._send(service, path, key, body), key)
 
     def post_once_known(self, service: str, path: str, key: str, body: dict[str, Any],
                         within: float = 30.0) -> dict[str, Any]:
         """Post a command naming a unit the registry has just created: the other service learns of the
         unit through JetStream, so until it has, the command is refused with `org_unit_unknown`."""
         deadline = time.monotonic() + within
-        while True:
-            try:
-                return self.post(service, path, key, body)
-            except RuntimeError as exc:
-                if "org_unit_unknown" not in str(exc) or time.monotonic() > deadline:
-                    raise
+        r = self._send(service, path, key, body)
+        while r.status_code == 422 and "org_unit_unknown" in r.text and time.monotonic() < deadline:
             time.sleep(0.2)
+            r = self._send(service, path, key, body)
+        return self._created(r, key)
+
+    def _send(self, service: str, path: str, key: str, body: dict[str, Any] | None) -> httpx.Response:
+        return self.client.post(f"{self.urls[service]}{path}", json=body or {},
+                                headers={"Idempotency-Key": f"demo-{key}"})
+
+    @staticmethod
+    def _created(r: httpx.Response, key: str) -> dict[str, Any]:
+        if r.status_code not in (200, 201):
+            raise RuntimeError(f"demo step {key} failed: {r.status_code} {r.text}")
+        result: dict[str, Any] = r.json()
+        return result
 
     def wait_until(self, service: str, path: str, check: Any = bool, within: float = 30.0) -> None:
         """Another service learns of an event through JetStream: wait until its read model shows it."""

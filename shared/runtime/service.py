@@ -52,8 +52,9 @@ from shared.messaging.dead_letters import (
     list_dead_letters,
     replay_dead_letter,
 )
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker, refresh_open_gauge
+from shared.messaging.delivery import DeliveryProcessor, Subscription, refresh_open_gauge
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.subscriber import attach, consumer_broker
 from shared.messaging.topology import StreamDecl, check_consumers, ensure_streams, streams_for
 from shared.observability.logging import MESSAGES_LOGGER, configure_logging
 from shared.projections import Projection, Projections

@@ -32,17 +32,15 @@ async def _post(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> di
     return dict(r.json())
 
 
-async def _accepted(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> bool:
-    r = await client.post(url, json=body, headers={"Idempotency-Key": f"k-{uuid.uuid4()}"})
-    assert r.status_code in (201, 422), r.text
-    return r.status_code == 201
-
-
 async def _created(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> dict[str, Any] | None:
     """The created resource, or None while the service has not yet learnt of the unit it names (422)."""
     r = await client.post(url, json=body, headers={"Idempotency-Key": f"k-{uuid.uuid4()}"})
     assert r.status_code in (201, 422), r.text
     return r.json() if r.status_code == 201 else None
+
+
+async def _accepted(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> bool:
+    return await _created(client, url, body) is not None
 
 
 async def _items(client: httpx.AsyncClient, url: str, **params: Any) -> list[dict[str, Any]]:

@@ -13,8 +13,9 @@ import asyncpg
 from shared.auth.principal import Principal, Role
 from shared.commands import CommandContext, Transaction
 from shared.domain.events import EventTypes
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker
+from shared.messaging.delivery import DeliveryProcessor, Subscription
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.subscriber import attach, consumer_broker
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.runtime.nats import EmbeddedNats
 from shared.runtime.postgres import free_port

@@ -17,7 +17,8 @@ import nats.errors
 import pytest
 
 from shared.messaging import fetch_timeouts
-from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription, attach, consumer_broker
+from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription
+from shared.messaging.subscriber import attach, consumer_broker
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.runtime.nats import EmbeddedNats
 from shared.subjects import event_subject, service_filter

@@ -19,7 +19,8 @@ from shared.messaging.dead_letters import (
     list_dead_letters,
     replay_dead_letter,
 )
-from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription, attach, consumer_broker
+from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription
+from shared.messaging.subscriber import attach, consumer_broker
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.observability.metrics import DEAD_LETTERS
 from shared.subjects import event_subject, service_filter

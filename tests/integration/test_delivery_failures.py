@@ -14,7 +14,8 @@ import asyncpg
 import pytest
 
 from shared.messaging.dead_letters import list_dead_letters
-from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription, attach, consumer_broker
+from shared.messaging.delivery import Action, Delivery, DeliveryProcessor, Subscription
+from shared.messaging.subscriber import attach, consumer_broker
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.observability.metrics import CONSUMER_DATABASE_AWAY, DEAD_LETTERS_UNWRITABLE
 from shared.runtime.nats import EmbeddedNats

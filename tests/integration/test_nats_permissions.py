@@ -19,8 +19,9 @@ import pytest
 from nats.aio.client import Client
 
 from shared.messaging.dead_letters import list_dead_letters
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker
+from shared.messaging.delivery import DeliveryProcessor, Subscription
 from shared.messaging.permissions import service_permissions
+from shared.messaging.subscriber import attach, consumer_broker
 from shared.messaging.topology import ensure_streams, publishing_stream, stream_of, streams_for
 from shared.runtime.nats import EmbeddedNats
 from shared.runtime.nats_auth import (

@@ -16,8 +16,9 @@ import pytest
 from shared.auth.principal import Principal, Role
 from shared.commands import CommandContext, Transaction
 from shared.domain.events import EventTypes
-from shared.messaging.delivery import DeliveryProcessor, Subscription, attach, consumer_broker
+from shared.messaging.delivery import DeliveryProcessor, Subscription
 from shared.messaging.relay import OutboxRelay, entity_windows
+from shared.messaging.subscriber import attach, consumer_broker
 from shared.messaging.topology import ensure_streams, stream_of
 from shared.store.event_store import EventStore
 from shared.subjects import service_filter
