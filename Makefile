@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install contracts clean bench lock
+.PHONY: run test lint install contracts clean bench bench-peer lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ contracts: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# The same run with the `eventsourcing` library measured beside the platform (the optional `bench` extra).
+bench-peer: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m benchmarks.run --peer
 
 clean:
 	rm -rf $(VENV) .dvk-data .pytest_cache

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 @dataclass
 class Report:
     failures: list[str] = field(default_factory=list)
+    rates: dict[str, float] = field(default_factory=dict)
+    """Each line's rate by its name, for the lines that compare the platform with the peer."""
 
     def line(self, name: str, count: int, seconds: float, ceiling: float | None = None,
              ceiling_name: str = "raw", extra: str = "") -> float:
@@ -22,7 +24,13 @@ class Report:
         if ceiling:
             text += f"   {ceiling_name} {ceiling:>9,.0f}/s  = {rate / ceiling:4.2f}×"
         print(text + (f"   {extra}" if extra else ""), flush=True)
+        self.rates[name] = rate
         return rate
+
+    def versus(self, name: str, ours: float, peer: float, extra: str = "") -> None:
+        """The platform's rate beside the peer's, measured in the same run on the same servers."""
+        text = f"{name:<52} {ours:>9,.0f}/s   peer {peer:>9,.0f}/s  = {ours / peer:4.2f}× the peer"
+        print(text + (f"   {extra}" if extra else ""), flush=True)
 
     def check(self, name: str, ok: bool, detail: str) -> None:
         """`ok` is what the line claims it measured; when it is false the line's figure is void."""

@@ -23,22 +23,25 @@ from pathlib import Path
 
 import nats
 
+from benchmarks.chain import bench_chain
 from benchmarks.edge import bench_http
 from benchmarks.messaging import bench_consumer, bench_relay
+from benchmarks.peer import bench_peer_commands, bench_peer_http
+from benchmarks.rebuild import bench_rebuild
 from benchmarks.report import Report
 from benchmarks.store import bench_append, bench_command
 from shared.runtime.nats import EmbeddedNats
 from shared.runtime.postgres import EmbeddedPostgres, free_port
 
 
-async def bench(events: int, report: Report) -> None:
+async def bench(events: int, rates: list[float], seconds: float, peer: bool, report: Report) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="dvk-bench-"))
     pg = EmbeddedPostgres(tmp / "pg", free_port())
     nt = EmbeddedNats(tmp / "nats", free_port())
     pg.start()
     nt.start()
     try:
-        for name in ("append", "command", "relay", "consumer"):
+        for name in ("append", "command", "relay", "consumer", "rebuild", "peer"):
             pg.create_database(f"bench_{name}")
         await bench_append(pg.dsn("bench_append"), events, report)
         for connections in (1, 8):
@@ -48,7 +51,12 @@ async def bench(events: int, report: Report) -> None:
         await bench_relay(pg.dsn("bench_relay"), js, events, report)
         await bench_consumer(pg.dsn("bench_consumer"), nt.url, js, events, report)
         await nc.close()
+        await bench_rebuild(pg.dsn("bench_rebuild"), events * 25, report)
         await bench_http(tmp / "platform", max(50, events // 4), report)
+        if peer:
+            await bench_peer_commands(pg, events, report)
+            await bench_peer_http(pg, tmp / "peer", max(50, events // 4), report)
+        await bench_chain(tmp / "chain", rates, seconds, report)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{'peak resident memory of this process':<52} {rss_mb:>9,.1f} MiB")
     finally:
@@ -59,10 +67,15 @@ async def bench(events: int, report: Report) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--chain-rates", default="100,200,300,400,500",
+                        help="registrations per second offered to the whole chain, one step each")
+    parser.add_argument("--chain-seconds", type=float, default=10.0, help="how long each step lasts")
+    parser.add_argument("--peer", action="store_true", help="also measure the eventsourcing library (bench extra)")
     args = parser.parse_args()
+    rates = [float(r) for r in args.chain_rates.split(",")]
     print(f"{args.events} each; {os.cpu_count()} CPUs; PostgreSQL with fsync on (the embedded default)\n")
     report = Report()
-    asyncio.run(bench(args.events, report))
+    asyncio.run(bench(args.events, rates, args.chain_seconds, args.peer, report))
     if report.failures:
         print("\n".join(["", "Lines that did not measure what they name:", *report.failures]))
         sys.exit(1)

@@ -86,14 +86,25 @@ async def carried_models(conn: asyncpg.Connection, org_unit_id: UUID) -> list[UU
     return [r["id"] for r in rows]
 
 
-async def add_model(conn: asyncpg.Connection, e: ModelRecorded, actor: str, version: int) -> None:
+async def add_models(conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
+    """The models of `ModelRecorded` events, in one statement (a command's one, or a rebuild's batch)."""
+    rows = []
+    for event in events:
+        e = EVENT_TYPES.load(event.event_type, event.payload)
+        assert isinstance(e, ModelRecorded)
+        rows.append((e.model_id, e.title, e.description, e.owner_org_unit_id, e.owner_org_path, e.owner_org_name,
+                     e.recipient_kind, e.field.value, e.year, e.at, str(event.metadata["actor"]), event.version))
+    if not rows:
+        return
     await conn.execute(
         """insert into models (id, title, description, owner_org_unit_id, owner_org_path, owner_org_name,
                                recipient_kind, field, year, status, registered_at, registered_by, version)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'registered', $10, $11, $12)
+           select id, title, description, owner, path, name, kind, field, year, 'registered', at, actor, version
+           from unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+                       $8::text[], $9::int[], $10::timestamptz[], $11::text[], $12::int[])
+                as t(id, title, description, owner, path, name, kind, field, year, at, actor, version)
            on conflict (id) do nothing""",
-        e.model_id, e.title, e.description, e.owner_org_unit_id, e.owner_org_path, e.owner_org_name,
-        e.recipient_kind, e.field.value, e.year, e.at, actor, version)
+        *(list(column) for column in zip(*rows, strict=True)))
 
 
 class ModelsProjection(Projection):
@@ -104,9 +115,10 @@ class ModelsProjection(Projection):
     handles = frozenset({ModelRecorded.NAME})
 
     async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
-        recorded = EVENT_TYPES.load(event.event_type, event.payload)
-        assert isinstance(recorded, ModelRecorded)
-        await add_model(conn, recorded, str(event.metadata["actor"]), event.version)
+        await add_models(conn, [event])
+
+    async def apply_batch(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
+        await add_models(conn, events)
 
 
 PROJECTIONS: list[Projection] = [ModelsProjection()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
 
 import asyncpg
@@ -29,6 +29,15 @@ class Projection(ABC):
     @abstractmethod
     async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
         """Bring the tables up to date with one stored event."""
+
+    async def apply_batch(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
+        """Bring the tables up to date with many stored events, in log order.
+
+        A rebuild replays the whole log through here, a batch at a time; a read model that can write
+        a batch in one statement overrides this (one statement per event is what bounds a replay).
+        """
+        for event in events:
+            await self.apply(conn, event)
 
     async def carry_over(self, conn: asyncpg.Connection) -> None:
         """Copy into the rebuilt tables (first on the search path) what the log does not hold.

@@ -81,8 +81,7 @@ def _quoted(name: str) -> str:
 async def _apply_batch(conn: asyncpg.Connection, projection: Projection, after: Checkpoint, limit: int,
                        final_only: bool) -> tuple[Checkpoint, int]:
     batch = await read_log(conn, after, limit, projection.handles, final_only=final_only)
-    for logged in batch:
-        await projection.apply(conn, logged.event)
+    await projection.apply_batch(conn, [logged.event for logged in batch])
     if not batch:
         return after, 0
     end = batch[-1].checkpoint
@@ -130,7 +129,7 @@ async def _swap(conn: asyncpg.Connection, projection: Projection, after: Checkpo
     return caught_up
 
 
-async def rebuild(pool: asyncpg.Pool, projection: Projection, *, batch: int = 500, lock_timeout: float = 0.5,
+async def rebuild(pool: asyncpg.Pool, projection: Projection, *, batch: int = 5000, lock_timeout: float = 0.5,
                   max_swap_attempts: int = 40) -> RebuildResult:
     """Replay the whole log into fresh tables and swap them in; commands keep being served."""
     started = time.perf_counter()

@@ -31,5 +31,10 @@ class ChildServer:
             self._proc.wait()
 
     @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (the benchmarks read its CPU and memory from /proc)."""
+        return self._proc.pid if self.running and self._proc is not None else None
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
