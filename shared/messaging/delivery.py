@@ -43,6 +43,9 @@ from shared.subjects import SubjectError, parse_subject
 
 log = logging.getLogger(__name__)
 
+BATCH_ATTEMPTS = 3
+"""How often a batch that met a serialization failure is tried again as a batch (`apply_batch`)."""
+
 EventHandler = Callable[[asyncpg.Connection, CloudEvent, IntegrationEvent], Awaitable[None]]
 """An effect: runs inside the consumer's transaction, using only that connection."""
 
@@ -257,11 +260,23 @@ class DeliveryProcessor:
         the batch's first write, i.e. before PostgreSQL gives it its transaction id, which keeps the
         rule the log's order rests on (`apply`'s docstring) although the batch interleaves reads and
         writes. A conflict that isolation reports (another transaction changed a row this one
-        writes) is one more failure that sends the batch one by one."""
-        try:
-            return await self._apply_batch(sub, items)
-        except Exception as exc:
-            log.info("consumer %s: a batch of %d is applied one by one instead (%r)", sub.consumer, len(items), exc)
+        writes) is first tried again as a batch: it is almost always another consumer of this service
+        recording the same received events in the log at the same moment, and a fresh snapshot sees
+        them recorded. Only when it happens `BATCH_ATTEMPTS` times does the batch go one by one."""
+        attempt = 1
+        while True:
+            try:
+                return await self._apply_batch(sub, items)
+            except asyncpg.TransactionRollbackError as exc:  # serialization failure or deadlock: nothing kept
+                if attempt < BATCH_ATTEMPTS:
+                    attempt += 1
+                    log.debug("consumer %s: batch of %d tried again after %r", sub.consumer, len(items), exc)
+                    continue
+                reason: Exception = exc
+            except Exception as exc:
+                reason = exc
+            log.info("consumer %s: a batch of %d is applied one by one instead (%r)", sub.consumer, len(items),
+                     reason)
             return None
 
     async def _apply_batch(self, sub: Subscription, items: Sequence[_Checked]) -> list[bool]:

@@ -4,7 +4,8 @@ Against a real PostgreSQL (and, for the live path, a real nats-server): a failin
 batch back and is judged alone while the others are applied; a message twice in a batch, or already
 applied, is applied once; two copies of a consumer racing over the same batch apply each event once;
 the batch's reads see the database as it was before its first write (the rule the log's order rests
-on); and a live consumer applies a burst in far fewer transactions than messages.
+on); a live consumer applies a burst in far fewer transactions than messages; and a batch that meets
+another consumer recording the same events is applied again as a batch, not one by one.
 """
 
 from __future__ import annotations
@@ -182,3 +183,39 @@ async def test_a_fetch_that_runs_out_of_time_raises_the_timeout_the_batch_loop_e
                 await pull.fetch(5, timeout=0.0001)
     finally:
         await nc.close()
+
+
+async def test_a_batch_that_meets_another_consumer_recording_the_same_events_is_tried_again_as_a_batch(
+        pool: asyncpg.Pool) -> None:
+    """Two consumers of one service receive the same events and both record them in its log. The
+    second commits while the first's batch is open, so the first meets a serialization failure; it is
+    applied again as one batch (all its effects in one transaction), not one message at a time."""
+    await pool.execute("create table effects_tx (consumer text, event_id uuid, tx xid8)")
+    a_started, b_done = asyncio.Event(), asyncio.Event()
+
+    def effect(consumer: str, waits: bool):  # type: ignore[no-untyped-def]
+        async def handler(conn: asyncpg.Connection, ce, event) -> None:  # type: ignore[no-untyped-def]
+            await conn.execute("insert into effects_tx values ($1, $2, pg_current_xact_id())", consumer, ce.event_id)
+            if waits and not b_done.is_set():
+                a_started.set()
+                await asyncio.wait_for(b_done.wait(), 10)
+        return handler
+
+    async def b_after_a_started(batch: list[Delivery]) -> list[Action]:
+        await asyncio.wait_for(a_started.wait(), 10)
+        try:
+            decisions = await DeliveryProcessor(pool, "test", 3, [0.05]).process_batch(
+                _sub("test__b", effect("b", waits=False)), batch)
+        finally:
+            b_done.set()
+        return [d.action for d in decisions]
+
+    batch = _deliveries(6)
+    a, b = await asyncio.gather(
+        DeliveryProcessor(pool, "test", 3, [0.05]).process_batch(_sub("test__a", effect("a", waits=True)), batch),
+        b_after_a_started(batch))
+    assert [d.outcome for d in a] == ["applied"] * 6 and b == [Action.ACK] * 6
+    assert await pool.fetchval("select count(*) from effects_tx where consumer = 'a'") == 6
+    # The first attempt rolled back whole; what stayed was written by one transaction.
+    assert await pool.fetchval("select count(distinct tx) from effects_tx where consumer = 'a'") == 1
+    assert await pool.fetchval("select count(*) from events where stream_type = 'inbound'") == 6
