@@ -18,6 +18,7 @@ from services.registry.calendar import vn_day
 from services.registry.commands import (
     DissolveOrgUnit,
     DissolveOrgUnitInput,
+    ImportOrgUnits,
     MergeOrgUnits,
     MoveOrgUnit,
     MoveOrgUnitInput,
@@ -28,6 +29,7 @@ from services.registry.commands import (
     SplitOrgUnit,
     SplitOrgUnitInput,
 )
+from services.registry.official_units import official_import
 from shared import hierarchy
 from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
@@ -155,3 +157,20 @@ async def get_model(model_id: UUID, runtime: Runtime, principal: Reader) -> quer
             raise not_found()
     return found
 
+
+
+@router.post("/org-units/import", tags=["org units"], response_model=handlers.Imported)
+async def import_org_units(cmd: ImportOrgUnits, runtime: Runtime, principal: Administrator,
+                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Nhập nhiều đơn vị một lần — add many units at once, all or none (administrators).
+
+    Running the same import again changes nothing: units already standing are left as they are."""
+    return await run_command(runtime.executor, cmd, principal, idempotency_key)
+
+
+@router.post("/org-units/import-official", tags=["org units"], response_model=handlers.Imported)
+async def import_official_units(runtime: Runtime, principal: Administrator,
+                                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Nạp danh mục đơn vị hành chính — the country's 34 provinces and 3,321 communes since 1 July 2025,
+    under the root unit VN (created if missing), with their official codes (administrators of VN)."""
+    return await run_command(runtime.executor, official_import(), principal, idempotency_key)

@@ -160,3 +160,31 @@ class SplitOrgUnit(SplitOrgUnitInput):
 
 class DissolveOrgUnit(DissolveOrgUnitInput):
     org_unit_id: UUID
+
+
+class ImportRow(CommandInput):
+    """One unit of an import: its code, name and kind, and the code of its parent in the same import
+    (left out: the unit stands directly under the import's `parent_id`)."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=2, max_length=200)
+    kind: str = Field(pattern=r"^[a-z][a-z_]{1,39}$")
+    parent_code: str | None = Field(default=None, pattern=CODE_PATTERN)
+
+
+class ImportOrgUnits(CommandInput):
+    """Nhập danh sách đơn vị — add many units at once, all or none.
+
+    Rows come parents first. A unit that already stands under the same parent with the same code is
+    left as it is, so an import can be run again and changes nothing the second time."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "parent_id": "3f2b8c1e-5d4a-4c7b-9e21-0a6d5c4b3a21",
+        "effective_on": "2025-07-01",
+        "rows": [{"code": "15", "name": "Tỉnh Lào Cai", "kind": "province"},
+                 {"code": "02989", "name": "Xã Bảo Hà", "kind": "commune", "parent_code": "15"}],
+    }]})
+
+    parent_id: UUID | None = Field(default=None, description="Where rows without parent_code stand (none: roots)")
+    effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
+    rows: list[ImportRow] = Field(min_length=1, max_length=20_000)

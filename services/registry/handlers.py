@@ -19,6 +19,8 @@ from services.registry import projections
 from services.registry.calendar import vn_day
 from services.registry.commands import (
     DissolveOrgUnit,
+    ImportOrgUnits,
+    ImportRow,
     MergeOrgUnits,
     MoveOrgUnit,
     RegisterModel,
@@ -53,7 +55,7 @@ from shared.contracts import (
     OrgUnitSplit,
 )
 from shared.contracts.registry_events import SplitShare
-from shared.domain.aggregate import InvalidInput
+from shared.domain.aggregate import InvalidInput, Problem
 from shared.hierarchy import OrgUnitView
 from shared.http.errors import ApiError, not_found
 
@@ -64,6 +66,13 @@ class Registered(BaseModel):
     id: UUID
     org_path: str
     version: int
+
+
+class Imported(BaseModel):
+    created: int
+    """Units registered by this import."""
+    existing: int
+    """Rows whose unit already stood under the same parent with the same code: left as they were."""
 
 
 class OrgUnitChanged(BaseModel):
@@ -312,3 +321,71 @@ async def register_model(cmd: RegisterModel, tx: Transaction) -> Registered:
         registered_at=recorded.at), entity=f"models/{model_id}")
     return Registered(id=model_id, org_path=recorded.owner_org_path, version=model.version)
 
+
+
+def _import_problems(rows: list[ImportRow]) -> list[Problem]:
+    """Every row that names a parent not above it, or repeats a code under the same parent."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    first_row: dict[tuple[str | None, str], int] = {}
+    for i, row in enumerate(rows):
+        if row.parent_code is not None and row.parent_code not in seen:
+            problems.append(Problem(f"rows.{i}.parent_code", "import_parent_code_unknown",
+                                    {"parent_code": row.parent_code}))
+        key = (row.parent_code, row.code)
+        if key in first_row:
+            problems.append(Problem(f"rows.{i}.code", "import_code_repeated",
+                                    {"code": row.code, "first": first_row[key] + 1}))
+        else:
+            first_row[key] = i
+        seen.add(row.code)
+    return problems
+
+
+@HANDLERS.handles(ImportOrgUnits, status=200)
+async def import_org_units(cmd: ImportOrgUnits, tx: Transaction) -> Imported:
+    """All rows in one transaction: a bad row refuses the whole import, naming each bad row.
+
+    Two passes, because every stream this transaction appends to must be loaded before its first
+    save (shared/store/log.py): first each row is found standing or not, and the existing units that
+    new ones will stand under are loaded; then the new units are created, parents first."""
+    problems = _import_problems(cmd.rows)
+    if problems:
+        raise InvalidInput.of(problems)
+    effective_on = _effective(tx, cmd.effective_on)
+    top = await _named(tx, cmd.parent_id, "parent_id") if cmd.parent_id is not None else None
+    units: dict[str, OrgUnit] = {}
+    """A row's code → its unit, for the rows new units stand under: loaded, or created in this import."""
+    ids: dict[str, UUID] = {}
+    paths: dict[str, str] = {}
+    new_rows: list[ImportRow] = []
+    for row in cmd.rows:
+        parent_id = ids.get(row.parent_code) if row.parent_code is not None else cmd.parent_id
+        standing = None
+        if row.parent_code is None or parent_id is not None:  # under a new parent, nothing stands yet
+            standing = await projections.code_holder(tx.conn, parent_id, row.code)
+        if standing is None:
+            new_rows.append(row)
+            continue
+        ids[row.code] = standing
+    for code in {r.parent_code for r in new_rows if r.parent_code is not None and r.parent_code in ids}:
+        unit = await tx.load(OrgUnit, org_unit_stream(ids[code]))
+        assert unit is not None, f"org unit {ids[code]} holds a code but has no stream"
+        await _ensure_covers(tx, unit)  # what stands already may lie outside the caller's scope
+        units[code], paths[code] = unit, (await _now(tx, ids[code])).path
+    top_path = (await _now(tx, cmd.parent_id)).path if cmd.parent_id is not None else None
+    for row in new_rows:
+        parent = units[row.parent_code] if row.parent_code is not None else top
+        parent_path = paths[row.parent_code] if row.parent_code is not None else top_path
+        org_unit_id = uuid.uuid4()
+        unit = OrgUnit.create(org_unit_id=org_unit_id, code=row.code, name=row.name, kind=row.kind, parent=parent,
+                              parent_path=parent_path, at=tx.ctx.now, effective_on=effective_on)
+        created = unit.pending[0]
+        assert isinstance(created, OrgUnitCreated)
+        if parent is None and tx.ctx.principal.org_scope != created.path:
+            raise ApiError(403, "org_unit_root_scope", path=created.path)
+        await tx.save(unit, org_unit_stream(org_unit_id), "org_unit")
+        await projections.claim_code(tx.conn, org_unit_id, parent.id if parent is not None else None, row.code)
+        await _publish(tx, _registered(created, effective_on), org_unit_id)
+        units[row.code], ids[row.code], paths[row.code] = unit, org_unit_id, created.path
+    return Imported(created=len(new_rows), existing=len(cmd.rows) - len(new_rows))

@@ -8,6 +8,12 @@ _SUCCESSOR_REQUIRED = Text(
     "The unit still carries {count} models or exemplars: name the unit that succeeds it.")
 
 register_messages({
+    "field.import_parent_code_unknown": Text(
+        "Mã đơn vị cấp trên {parent_code} không có ở dòng nào phía trên.",
+        "Parent code {parent_code} is not the code of any row above this one."),
+    "field.import_code_repeated": Text(
+        "Mã {code} đã có ở dòng {first} dưới cùng đơn vị cấp trên.",
+        "Code {code} already appears on row {first} under the same parent."),
     "org_unit_parent_missing": Text("Đơn vị cấp trên không tồn tại.", "The parent unit does not exist."),
     "org_unit_code_taken": Text("Mã đơn vị {code} đã có dưới cùng đơn vị cấp trên.",
                                 "Unit code {code} is already used under the same parent."),
