@@ -25,6 +25,7 @@ import nats
 
 from benchmarks.chain import bench_chain
 from benchmarks.edge import bench_http
+from benchmarks.imports import bench_import
 from benchmarks.messaging import bench_consumer, bench_relay
 from benchmarks.peer import bench_peer_commands, bench_peer_http
 from benchmarks.rebuild import bench_rebuild
@@ -41,7 +42,7 @@ async def bench(events: int, rates: list[float], seconds: float, peer: bool, rep
     pg.start()
     nt.start()
     try:
-        for name in ("append", "command", "relay", "consumer", "rebuild", "peer"):
+        for name in ("append", "command", "relay", "consumer", "rebuild", "import", "peer"):
             pg.create_database(f"bench_{name}")
         await bench_append(pg.dsn("bench_append"), events, report)
         for connections in (1, 8):
@@ -52,6 +53,7 @@ async def bench(events: int, rates: list[float], seconds: float, peer: bool, rep
         await bench_consumer(pg.dsn("bench_consumer"), nt.url, js, events, report)
         await nc.close()
         await bench_rebuild(pg.dsn("bench_rebuild"), events * 25, report)
+        await bench_import(pg.dsn("bench_import"), events * 5, report)
         await bench_http(tmp / "platform", max(50, events // 4), report)
         if peer:
             await bench_peer_commands(pg, events, report)

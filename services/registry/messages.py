@@ -12,8 +12,8 @@ register_messages({
         "Mã đơn vị cấp trên {parent_code} không có ở dòng nào phía trên.",
         "Parent code {parent_code} is not the code of any row above this one."),
     "field.import_code_repeated": Text(
-        "Mã {code} đã có ở dòng {first} dưới cùng đơn vị cấp trên.",
-        "Code {code} already appears on row {first} under the same parent."),
+        "Mã {code} đã có ở dòng {first}: mỗi đơn vị trong tệp cần một mã riêng.",
+        "Code {code} already appears on row {first}: each unit in an import needs its own code."),
     "org_unit_parent_missing": Text("Đơn vị cấp trên không tồn tại.", "The parent unit does not exist."),
     "org_unit_code_taken": Text("Mã đơn vị {code} đã có dưới cùng đơn vị cấp trên.",
                                 "Unit code {code} is already used under the same parent."),

@@ -10,6 +10,7 @@ once get one success and one refusal from the database itself, and `models`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -41,6 +42,15 @@ async def code_holder(conn: asyncpg.Connection, parent_id: UUID | None, code: st
     return holder
 
 
+async def code_holders(conn: asyncpg.Connection, wanted: Sequence[tuple[UUID | None, str]]) -> list[UUID | None]:
+    """`code_holder` for many (parent, code) pairs in one query, in the order asked."""
+    rows = await conn.fetch(
+        """select c.org_unit_id from unnest($1::uuid[], $2::text[]) with ordinality as w(parent_key, code, n)
+           left join org_unit_codes c on c.parent_key = w.parent_key and c.code = w.code order by w.n""",
+        [_parent_key(p) for p, _ in wanted], [c for _, c in wanted])
+    return [r["org_unit_id"] for r in rows]
+
+
 async def claim_code(conn: asyncpg.Connection, org_unit_id: UUID, parent_id: UUID | None, code: str) -> None:
     try:
         await conn.execute("insert into org_unit_codes (org_unit_id, parent_key, code) values ($1, $2, $3)",
@@ -48,6 +58,19 @@ async def claim_code(conn: asyncpg.Connection, org_unit_id: UUID, parent_id: UUI
     except asyncpg.UniqueViolationError as exc:
         # Another administrator claimed the same code under the same parent at the same moment.
         raise DomainError("org_unit_code_taken", code=code) from exc
+
+
+async def claim_codes(conn: asyncpg.Connection, claims: Sequence[tuple[UUID, UUID | None, str]]) -> None:
+    """`claim_code` for many (unit, parent, code) at once: an import's units, in one statement."""
+    try:
+        await conn.execute(
+            """insert into org_unit_codes (org_unit_id, parent_key, code)
+               select * from unnest($1::uuid[], $2::uuid[], $3::text[])""",
+            [c[0] for c in claims], [_parent_key(c[1]) for c in claims], [c[2] for c in claims])
+    except asyncpg.UniqueViolationError as exc:
+        # Another administrator claimed one of these codes under the same parent at the same moment.
+        taken = re.search(r"=\([^,]+, (.+)\) already exists", exc.detail or "")
+        raise DomainError("org_unit_code_taken", code=taken.group(1) if taken else "?") from exc
 
 
 async def move_code(conn: asyncpg.Connection, org_unit_id: UUID, parent_id: UUID, code: str) -> None:

@@ -103,6 +103,25 @@ async def apply(conn: asyncpg.Connection, event: IntegrationEvent) -> bool:
     raise TypeError(f"not an org-unit event: {type(event).__name__}")
 
 
+async def register_all(conn: asyncpg.Connection, events: list[OrgUnitRegistered]) -> None:
+    """`apply` for many new units in one statement, parents before children (an import's units).
+
+    Only for the registry's own transaction, where every parent was written before or stands in
+    the same list: a consumer, which can receive a unit before its parent, applies one by one."""
+    if not events:
+        return
+    await conn.execute(
+        """insert into org_unit_versions (org_unit_id, valid_from, code, name, kind, parent_id)
+           select id, valid_from, code, name, kind, parent_id
+           from unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::text[], $6::uuid[]) with ordinality
+                as t(id, valid_from, code, name, kind, parent_id, n)
+           where not exists (select 1 from org_unit_versions v where v.org_unit_id = t.id)
+           order by n""",
+        [e.org_unit_id for e in events], [e.effective_on or _day(e.registered_at) for e in events],
+        [e.code for e in events], [e.name for e in events], [e.kind for e in events],
+        [e.parent_id for e in events])
+
+
 async def _require(conn: asyncpg.Connection, org_unit_id: UUID) -> None:
     if not await conn.fetchval("select exists(select 1 from org_unit_versions where org_unit_id = $1)",
                                org_unit_id):

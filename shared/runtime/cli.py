@@ -9,7 +9,7 @@
     dvk projections ...      list a running service's projections, or rebuild one while it serves
     dvk republish --from N   publish stored events again, with the same event ids
     dvk secrets DIR          NATS users and PostgreSQL roles, one per service, for compose or external servers
-    dvk orgs import FILE     units from a CSV (code, name, kind, parent_code), all or none
+    dvk orgs import FILE     units from a CSV or XLSX (code, name, kind, parent_code), all or none
     dvk orgs import-official the country's 34 provinces and 3,321 communes since 1 July 2025
 """
 
@@ -113,8 +113,8 @@ def _orgs(args: argparse.Namespace) -> int:
     if args.orgs_command == "import-official":
         return org_import.send(args.url, "/org-units/import-official", args.token, None)
     try:
-        rows = org_import.read_csv(Path(args.file))
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        rows = org_import.read_rows(Path(args.file))
+    except (OSError, ValueError, UnicodeDecodeError, KeyError) as exc:
         print(f"không đọc được tệp / cannot read the file: {exc}", file=sys.stderr)
         return 2
     body = {"rows": rows, **({"parent_id": args.parent_id} if args.parent_id else {})}
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     orgs = sub.add_parser("orgs", help="import units into a running registry")
     orgs_sub = orgs.add_subparsers(dest="orgs_command", required=True)
     registry_url = f"http://127.0.0.1:{SERVICE_PORTS['registry']}"
-    from_file = orgs_sub.add_parser("import", help="units from a CSV with columns code, name, kind, parent_code")
+    from_file = orgs_sub.add_parser("import", help="units from a CSV or XLSX: code, name, kind, parent_code")
     from_file.add_argument("file")
     from_file.add_argument("--parent-id", help="the unit rows without parent_code stand under (default: roots)")
     official = orgs_sub.add_parser("import-official", help="Vietnam's provinces and communes since 1 July 2025")

@@ -1,6 +1,6 @@
 """`dvk orgs import FILE` and `dvk orgs import-official`: units into a running registry, all or none.
 
-The file is read here and sent whole to the registry's `POST /org-units/import`, which validates
+The file (CSV or XLSX) is read here and sent whole to the registry's `POST /org-units/import`, which validates
 every row and writes all of them in one transaction or none; a refusal is printed row by row, with
 the row numbered as the person sees it in their spreadsheet (the header is row 1) and the column
 named. The official list lives in the registry itself (`POST /org-units/import-official`).
@@ -18,14 +18,27 @@ import httpx
 COLUMNS = ("code", "name", "kind", "parent_code")
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
-    """Rows of a UTF-8 CSV (a spreadsheet's BOM allowed) with the columns code, name, kind, parent_code."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS[:3] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"thiếu cột / missing columns: {', '.join(missing)}")
-        return [{k: v.strip() for k, v in row.items() if k in COLUMNS and v and v.strip()} for row in reader]
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a UTF-8 CSV (a spreadsheet's BOM allowed) or of an XLSX's first sheet, whose first row
+    names the columns code, name, kind and (optionally) parent_code; empty cells are left out."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            cells = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            cells = list(csv.reader(f))
+    header = [c.strip() for c in cells[0]] if cells else []
+    missing = [c for c in COLUMNS[:3] if c not in header]
+    if missing:
+        raise ValueError(f"thiếu cột / missing columns: {', '.join(missing)}")
+    return [{k: v.strip() for k, v in zip(header, line, strict=False) if k in COLUMNS and v.strip()}
+            for line in cells[1:] if any(v.strip() for v in line)]
 
 
 def explain(answer: dict[str, Any]) -> list[str]:

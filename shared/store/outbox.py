@@ -46,6 +46,23 @@ async def enqueue(conn: asyncpg.Connection, event: IntegrationEvent, cloud_event
     )
 
 
+async def enqueue_all(conn: asyncpg.Connection, items: list[tuple[IntegrationEvent, CloudEvent]]) -> None:
+    """Many public events in one statement, in the order given (the relay publishes by `id`)."""
+    rows = []
+    for event, cloud_event in items:
+        headers, body = cloud_event.to_nats()
+        rows.append((UUID(cloud_event.id), event_subject(event.SERVICE, event.NAME, event.org_path),
+                     json.dumps(headers), body))
+    if rows:
+        await conn.execute(
+            """insert into outbox (event_id, subject, headers, body)
+               select event_id, subject, headers::jsonb, body
+               from unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[]) with ordinality
+                    as t(event_id, subject, headers, body, n)
+               order by n""",
+            *(list(column) for column in zip(*rows, strict=True)))
+
+
 async def republish_from(conn: asyncpg.Connection, position: int) -> int:
     """Queue again the public events written with the stored events from `position` on.
 

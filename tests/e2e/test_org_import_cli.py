@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openpyxl import Workbook
 
 from shared.runtime.cli import main
 from shared.runtime.up import Platform
@@ -42,3 +43,12 @@ async def test_a_csv_is_imported_all_or_none_and_its_mistakes_named_by_row_and_c
     assert "3 units added, 0 already there" in capsys.readouterr().out
     assert await asyncio.to_thread(main, args) == 0
     assert "0 units added, 3 already there" in capsys.readouterr().out
+
+    # The same sheet kept as XLSX, with one more unit, as staff keep it in a spreadsheet program.
+    book = Workbook()
+    for line in (bad.replace("SOKHAC", agency) + f"PHONG3,Phòng Văn thư,office,{agency}\n").splitlines():
+        book.active.append(line.split(","))
+    book.save(tmp_path / "don-vi.xlsx")
+    xlsx_args = [*args[:2], str(tmp_path / "don-vi.xlsx"), *args[3:]]
+    assert await asyncio.to_thread(main, xlsx_args) == 0
+    assert "1 units added, 3 already there" in capsys.readouterr().out

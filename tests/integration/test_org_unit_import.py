@@ -94,3 +94,23 @@ async def test_new_rows_under_standing_units_join_them_within_the_callers_scope_
     assert inside.json() == {"created": 2, "existing": 3}
     group = (await client.get("/org-units", params={"under": "VN.15.02989"}, headers=auth())).json()
     assert [u["name"] for u in group["items"]] == ["Xã Bảo Hà", "Tổ dân phố 1"]
+
+
+async def test_ten_thousand_rows_with_one_bad_row_import_nothing_and_name_it(registry) -> None:  # type: ignore[no-untyped-def]
+    client, dsn = registry
+    rows: list[dict[str, str]] = [{"code": "VN", "name": "Việt Nam", "kind": "country"}]
+    rows += [{"code": f"SO{i}", "name": f"Sở, ban, ngành số {i}", "kind": "department", "parent_code": "VN"}
+             for i in range(100)]
+    rows += [{"code": f"DV{i}", "name": f"Đơn vị trực thuộc số {i}", "kind": "office", "parent_code": f"SO{i % 100}"}
+             for i in range(10_000 - len(rows))]
+    rows[7_777] = {**rows[7_777], "kind": "Phòng ban"}
+    before = await _count(dsn, "select count(*) from events")
+    r = await client.post("/org-units/import", headers=auth([Role.ADMINISTRATOR]), json={"rows": rows}, timeout=60)
+    assert r.status_code == 422, r.text[:500]
+    assert [f["field"] for f in r.json()["error"]["fields"]] == ["rows.7777.kind"]
+    assert await _count(dsn, "select count(*) from events") == before
+
+    rows[7_777] = {**rows[7_777], "kind": "office"}
+    r = await client.post("/org-units/import", headers=auth([Role.ADMINISTRATOR]), json={"rows": rows}, timeout=60)
+    assert r.json() == {"created": 10_000, "existing": 0}
+    assert await _count(dsn, "select count(*) from org_unit_versions") == 10_000
