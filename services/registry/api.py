@@ -42,6 +42,9 @@ from shared.runtime.service import Runtime
 router = APIRouter()
 Registrar = Annotated[Principal, Depends(require(Role.REGISTRAR))]
 Administrator = Annotated[Principal, Depends(require(Role.ADMINISTRATOR))]
+Words = Annotated[str | None, Query(min_length=1, max_length=200,
+                                   description='Từ cần tìm, có hay không dấu — words, with or without diacritics '
+                                               '("dan van kheo" finds "Dân vận khéo")')]
 OnDate = Annotated[date | None, Query(description="Như vào ngày — as on this day (yyyy-MM-dd): the tree of that day")]
 
 
@@ -94,13 +97,13 @@ async def merge_org_units(cmd: MergeOrgUnits, runtime: Runtime, principal: Admin
 @router.get("/org-units", tags=["org units"], response_model=Page[queries.OrgUnitOut])
 async def list_org_units(runtime: Runtime, principal: Reader, paging: PageParams, unit_id: UnitFilter = None,
                          under: UnderFilter = None, on: OnDate = None,
-                         include_ended: bool = False) -> Page[queries.OrgUnitOut]:
+                         include_ended: bool = False, q: Words = None) -> Page[queries.OrgUnitOut]:
     """Các đơn vị trong phạm vi — units within the caller's scope, below `unit_id` or `under`, now or
-    as on `on`, ordered by path."""
+    as on `on`, ordered by path; `q` finds words of their names, with or without diacritics."""
     async with runtime.pool.acquire() as conn:
         root = await query_root(conn, principal, unit_id, under, on)
         units = [] if root is None else await queries.units_under(conn, root, on, vn_day(datetime.now(UTC)),
-                                                                  include_ended)
+                                                                  include_ended, q)
     return paging.of(units, len(units))
 
 
@@ -138,14 +141,14 @@ async def register_model(cmd: RegisterModel, runtime: Runtime, principal: Regist
 @router.get("/models", tags=["models"], response_model=Page[queries.ModelOut])
 async def list_models(runtime: Runtime, principal: Reader, paging: PageParams, unit_id: UnitFilter = None,
                       under: UnderFilter = None, year: YearFilter = None,
-                      on: OnDate = None) -> Page[queries.ModelOut]:
+                      on: OnDate = None, q: Words = None) -> Page[queries.ModelOut]:
     """Mô hình của các đơn vị — the models a unit's subtree carries now (a merged unit's with its
-    successor), or as on `on`."""
+    successor), or as on `on`; `q` finds words of the title or description, with or without diacritics."""
     async with runtime.pool.acquire() as conn:
         root = await query_root(conn, principal, unit_id, under, on)
         if root is None:
             return paging.of([], 0)
-        return await queries.models_under(conn, root, on, year, paging)
+        return await queries.models_under(conn, root, on, year, paging, q)
 
 
 @router.get("/models/{model_id}", tags=["models"], response_model=queries.ModelOut)

@@ -95,12 +95,17 @@ def standing(view: OrgUnitView, today: date) -> bool:
 
 
 async def units_under(conn: asyncpg.Connection, root: UUID, on: date | None, today: date,
-                      include_ended: bool) -> list[OrgUnitOut]:
-    views = []
-    for unit_id in await hierarchy.subtree_ids(conn, root, on):
-        view = await hierarchy.unit(conn, unit_id, on)
-        if view is not None and (on is not None or include_ended or standing(view, today)):
-            views.append(view)
+                      include_ended: bool, q: str | None = None) -> list[OrgUnitOut]:
+    """The subtree's units ordered by path; `q`: those whose name holds every word, with or without
+    diacritics ("bao ha" finds "Xã Bảo Hà")."""
+    views = [v for v in await hierarchy.units(conn, await hierarchy.subtree_ids(conn, root, on), on)
+             if on is not None or include_ended or standing(v, today)]
+    if q:
+        matching = await conn.fetch(
+            """select n from unnest($1::text[]) with ordinality as t(name, n)
+               where dvk_fold(name) like all (select '%' || dvk_fold(w) || '%' from unnest($2::text[]) w)""",
+            [v.name for v in views], search_words(q))
+        views = [views[r["n"] - 1] for r in matching]
     return sorted((OrgUnitOut.of(v) for v in views), key=lambda u: (u.path, u.valid_from))
 
 
@@ -152,15 +157,24 @@ _MODELS = """
     select m.*, dvk_carrier(m.owner_org_unit_id, m.id) as carrier_org_unit_id from models m
      where (case when $2::date is null then dvk_carrier(m.owner_org_unit_id, m.id) else m.owner_org_unit_id end)
            in (select dvk_subtree($1, $2::date))
-       and ($3::int is null or m.year = $3)"""
+       and ($3::int is null or m.year = $3)
+       and dvk_fold(m.title || ' ' || coalesce(m.description, '')) like all (
+           select '%' || dvk_fold(w) || '%' from unnest($4::text[]) w)"""
+
+
+def search_words(q: str | None) -> list[str]:
+    """The words of a search, each a LIKE pattern's middle: `%`, `_` and `\\` stand for themselves."""
+    words = (q or "").split()
+    return [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words]
 
 
 async def models_under(conn: asyncpg.Connection, root: UUID, on: date | None, year: int | None,
-                       paging: Paging) -> Page[ModelOut]:
+                       paging: Paging, q: str | None = None) -> Page[ModelOut]:
     """Now: the models each unit of the subtree carries (its own and its predecessors'); on D: the
-    models whose owner stood in the subtree as it was on D."""
-    return await fetch_page(conn, _MODELS, root, on, year, order_by="registered_at, id", paging=paging,
-                            item=lambda row: ModelOut(**row))
+    models whose owner stood in the subtree as it was on D. `q`: every word in the title or the
+    description, with or without diacritics."""
+    return await fetch_page(conn, _MODELS, root, on, year, search_words(q), order_by="registered_at, id",
+                            paging=paging, item=lambda row: ModelOut(**row))
 
 
 async def model(conn: asyncpg.Connection, model_id: UUID) -> ModelOut | None:

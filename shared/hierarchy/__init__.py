@@ -21,6 +21,7 @@ from shared.hierarchy.model import (
     unit,
     unit_by_path,
     unit_of,
+    units,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "unit",
     "unit_by_path",
     "unit_of",
+    "units",
 ]

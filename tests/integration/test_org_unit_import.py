@@ -43,9 +43,14 @@ async def test_the_official_list_lands_whole_and_a_second_run_changes_nothing(re
     assert first.json() == {"created": 1 + len(official_rows()), "existing": 0}
     events = await _count(dsn, "select count(*) from events")
     assert await _count(dsn, "select count(*) from outbox") == 1 + len(official_rows())
-    province = (await client.get("/org-units", params={"under": "VN.15"}, headers=auth())).json()
+    province = (await client.get("/org-units", params={"under": "VN.15", "limit": 500}, headers=auth())).json()
     names = {unit["name"] for unit in province["items"]}
-    assert {"Xã Bảo Hà", "Xã Nghĩa Đô", "Xã Bảo Yên"} <= names
+    assert {"Tỉnh Lào Cai", "Xã Bảo Hà", "Xã Nghĩa Đô", "Xã Bảo Yên"} <= names
+    assert province["total"] == 1 + sum(r.parent_code == "15" for r in official_rows())
+    # Found by words without diacritics, anywhere in the country.
+    found = (await client.get("/org-units", params={"q": "bao ha", "limit": 500}, headers=auth())).json()["items"]
+    assert "VN.15.02989" in [u["path"] for u in found]
+    assert all("Bảo" in u["name"] for u in found) and len(found) < 20, [u["name"] for u in found]
 
     again = await client.post("/org-units/import-official", headers=auth([Role.ADMINISTRATOR]), timeout=120)
     assert again.json() == {"created": 0, "existing": 1 + len(official_rows())}

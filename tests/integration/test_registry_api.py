@@ -208,3 +208,26 @@ async def test_openapi_documents_each_commands_refusals_with_the_platforms_error
                for s in ("401", "403", "409", "413", "422"))
     listing = document["paths"]["/models"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert "Page" in listing["$ref"]
+
+
+async def test_models_are_found_by_words_with_or_without_diacritics(registry) -> None:  # type: ignore[no-untyped-def]
+    client, _, province = registry
+    titles = ["Dân vận khéo trong xây dựng nông thôn mới", "Phát triển du lịch cộng đồng",
+              "Giảm nghèo bền vững 100% hộ đạt chuẩn"]
+    for title in titles:
+        r = await client.post("/models", json=_model(province, title=title, description="Đường liên thôn"),
+                              headers=auth([Role.REGISTRAR]))
+        assert r.status_code == 201, r.text
+
+    async def found(q: str) -> list[str]:
+        r = await client.get("/models", params={"q": q}, headers=auth())
+        assert r.status_code == 200, r.text
+        return [m["title"] for m in r.json()["items"]]
+
+    assert await found("dan van kheo") == [titles[0]]
+    assert await found("Dân Vận") == [titles[0]]
+    assert await found("DU LICH cong") == [titles[1]]
+    assert await found("lien thon") == titles  # the description counts too
+    assert await found("100%") == [titles[2]]
+    assert await found("10_%") == []  # LIKE's wildcards stand for themselves
+    assert await found("nông thôn du lịch") == []  # every word must be there
