@@ -10,15 +10,17 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from services.registry import handlers, queries
+from services.registry import handlers, plan_queries, queries
 from services.registry.calendar import vn_day
 from services.registry.commands import (
     DissolveOrgUnit,
     DissolveOrgUnitInput,
     ImportOrgUnits,
+    IssuePlan,
     MergeOrgUnits,
     MoveOrgUnit,
     MoveOrgUnitInput,
@@ -28,12 +30,14 @@ from services.registry.commands import (
     RenameOrgUnitInput,
     SplitOrgUnit,
     SplitOrgUnitInput,
+    SubmitReport,
+    SubmitReportInput,
 )
 from services.registry.official_units import official_import
 from shared import hierarchy
 from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
-from shared.auth.scope import covers, query_root
+from shared.auth.scope import covers, query_root, resolve_scope
 from shared.http.commands import IdempotencyKey, UnderFilter, UnitFilter, YearFilter, run_command, targeted
 from shared.http.errors import not_found
 from shared.http.pages import Page, PageParams
@@ -177,3 +181,66 @@ async def import_official_units(runtime: Runtime, principal: Administrator,
     """Nạp danh mục đơn vị hành chính — the country's 34 provinces and 3,321 communes since 1 July 2025,
     under the root unit VN (created if missing), with their official codes (administrators of VN)."""
     return await run_command(runtime.executor, official_import(), principal, idempotency_key)
+
+
+# -- plans ------------------------------------------------------------------------------------------
+
+async def _visible_plan(conn: asyncpg.Connection, principal: Principal, plan_id: UUID) -> plan_queries.PlanOut:
+    """A plan the caller may read: issued within their scope, or by a unit above theirs (which their
+    unit answers to). Anything else is 404, as if it did not exist."""
+    found = await plan_queries.plan(conn, plan_id)
+    if found is None:
+        raise not_found()
+    scope = await resolve_scope(conn, principal)
+    if not await conn.fetchval("select dvk_within($1, $2) or dvk_within($2, $1)", found.org_unit_id, scope.unit_id):
+        raise not_found()
+    return found
+
+
+@router.post("/plans", status_code=201, tags=["plans"], response_model=handlers.Registered)
+async def issue_plan(cmd: IssuePlan, runtime: Runtime, principal: Registrar,
+                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Ban hành kế hoạch — issue a plan with its targets, tasks, deadlines and distribution list; with
+    `parent_plan_id`, the unit's own plan under its board's (its submission against that plan)."""
+    return await run_command(runtime.executor, cmd, principal, idempotency_key)
+
+
+@router.get("/plans", tags=["plans"], response_model=Page[plan_queries.PlanOut])
+async def list_plans(runtime: Runtime, principal: Reader, paging: PageParams, unit_id: UnitFilter = None,
+                     under: UnderFilter = None, year: YearFilter = None) -> Page[plan_queries.PlanOut]:
+    """Kế hoạch — plans issued within a subtree (default: your scope) and by the units above yours;
+    `year`: those whose period covers it. Newest first."""
+    async with runtime.pool.acquire() as conn:
+        root = await query_root(conn, principal, unit_id, under)
+        if root is None:
+            return paging.of([], 0)
+        scope = await resolve_scope(conn, principal)
+        return await plan_queries.plans_for(conn, root, scope.unit_id, year, paging)
+
+
+@router.get("/plans/{plan_id}", tags=["plans"], response_model=plan_queries.PlanOut)
+async def get_plan(plan_id: UUID, runtime: Runtime, principal: Reader) -> plan_queries.PlanOut:
+    """Một kế hoạch — its targets, tasks, deadlines and distribution list."""
+    async with runtime.pool.acquire() as conn:
+        return await _visible_plan(conn, principal, plan_id)
+
+
+@router.get("/plans/{plan_id}/board", tags=["plans"], response_model=plan_queries.Board)
+async def plan_board(plan_id: UUID, runtime: Runtime, principal: Reader, unit_id: UnitFilter = None,
+                     under: UnderFilter = None) -> plan_queries.Board:
+    """Bảng theo dõi hạn nộp — per deadline, who submitted in time, late, who is missing, and who is not
+    due yet, among the units owing the plan within a subtree (default: your scope)."""
+    async with runtime.pool.acquire() as conn:
+        found = await _visible_plan(conn, principal, plan_id)
+        root = await query_root(conn, principal, unit_id, under)
+        if root is None:
+            raise not_found()
+        return await plan_queries.board(conn, found, root, vn_day(datetime.now(UTC)))
+
+
+@router.post("/plans/{plan_id}/reports", status_code=201, tags=["plans"], response_model=handlers.Registered)
+async def submit_report(plan_id: UUID, body: SubmitReportInput, runtime: Runtime, principal: Registrar,
+                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Gửi báo cáo — a unit's report against one of the plan's report deadlines (once per deadline)."""
+    return await run_command(runtime.executor, targeted(SubmitReport, body, plan_id=plan_id), principal,
+                             idempotency_key)

@@ -16,6 +16,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from services.registry.models import ModelField
+from services.registry.plans import Deadline, Target, Task
 from shared.http.input import CommandInput
 from shared.subjects import CODE_PATTERN
 
@@ -188,3 +189,54 @@ class ImportOrgUnits(CommandInput):
     parent_id: UUID | None = Field(default=None, description="Where rows without parent_code stand (none: roots)")
     effective_on: EffectiveOn = Field(default=None, description=_EFFECTIVE)
     rows: list[ImportRow] = Field(min_length=1, max_length=20_000)
+
+
+class IssuePlan(CommandInput):
+    """Ban hành kế hoạch — a unit issues a plan for a period; with `parent_plan_id`, it is the unit's
+    own plan under its board's, submitted against the parent's plan deadline."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "org_unit_id": "3f2b8c1e-5d4a-4c7b-9e21-0a6d5c4b3a21",
+        "number": "96/KH-UBND", "title": "Kế hoạch thực hiện phong trào thi đua \"Dân vận khéo\" giai đoạn 2022-2025",
+        "period_from": 2022, "period_to": 2025, "issued_on": "2022-03-01",
+        "basis": ["Kế hoạch số 12-KH/HU của Huyện ủy"],
+        "purposes": ["Nâng cao nhận thức về công tác dân vận"],
+        "targets": [{"code": "T1", "description": "100% xã có mô hình dân vận khéo ở các thôn", "metric": "percent",
+                     "comparator": ">=", "threshold": 100, "scope": "xã"}],
+        "tasks": [{"code": "N1", "description": "Tổ chức đăng ký mô hình", "time_frame": "hằng năm"}],
+        "deadlines": [{"code": "KH", "kind": "plan", "due_on": "2022-04-15", "label": "Kế hoạch của đơn vị"},
+                      {"code": "BC2022", "kind": "report", "due_on": "2022-11-15", "label": "Báo cáo năm 2022"}],
+    }]})
+
+    org_unit_id: UUID = Field(description="The issuing unit")
+    number: str | None = Field(default=None, max_length=60, description="Số hiệu, e.g. 96/KH-UBND")
+    title: str = Field(min_length=5, max_length=500)
+    period_from: int = Field(ge=2000, le=2100)
+    period_to: int = Field(ge=2000, le=2100)
+    issued_on: date | None = Field(default=None, description="Ngày ban hành (default: today in Vietnam)")
+    basis: list[str] = Field(default_factory=list, max_length=50, description="Căn cứ")
+    purposes: list[str] = Field(default_factory=list, max_length=50, description="Mục đích, yêu cầu")
+    targets: list[Target] = Field(default_factory=list, max_length=100)
+    tasks: list[Task] = Field(default_factory=list, max_length=200)
+    deadlines: list[Deadline] = Field(default_factory=list, max_length=100)
+    recipient_ids: list[UUID] = Field(default_factory=list, max_length=5000,
+                                      description="Nơi nhận (default: the units directly under the issuer)")
+    parent_plan_id: UUID | None = None
+
+
+class SubmitReportInput(CommandInput):
+    """Gửi báo cáo — a unit's report against one of the plan's report deadlines."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "org_unit_id": "8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", "deadline_code": "BC2022",
+        "summary": "Năm 2022 xã có 12 mô hình dân vận khéo, 100% thôn có mô hình.",
+    }]})
+
+    org_unit_id: UUID = Field(description="The reporting unit")
+    deadline_code: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    summary: str = Field(min_length=5, max_length=20_000)
+    submitted_on: date | None = Field(default=None, description="Ngày gửi (default: today in Vietnam)")
+
+
+class SubmitReport(SubmitReportInput):
+    plan_id: UUID

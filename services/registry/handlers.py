@@ -21,12 +21,14 @@ from services.registry.commands import (
     DissolveOrgUnit,
     ImportOrgUnits,
     ImportRow,
+    IssuePlan,
     MergeOrgUnits,
     MoveOrgUnit,
     RegisterModel,
     RegisterOrgUnit,
     RenameOrgUnit,
     SplitOrgUnit,
+    SubmitReport,
 )
 from services.registry.models import Model, ModelRecorded
 from services.registry.org_units import (
@@ -41,6 +43,7 @@ from services.registry.org_units import (
     merge,
     place_of_new_successor,
 )
+from services.registry.plans import Plan, PlanRecorded, Report, ReportRecorded
 from shared import hierarchy
 from shared.auth.scope import ensure_covers
 from shared.commands import CommandHandlers, Transaction
@@ -53,6 +56,10 @@ from shared.contracts import (
     OrgUnitRenamed,
     OrgUnitsMerged,
     OrgUnitSplit,
+    PlanDeadline,
+    PlanIssued,
+    PlanSubmitted,
+    ReportSubmitted,
 )
 from shared.contracts.registry_events import SplitShare
 from shared.domain.aggregate import Aggregate, InvalidInput, Problem
@@ -396,3 +403,84 @@ async def import_org_units(cmd: ImportOrgUnits, tx: Transaction) -> Imported:
     await tx.publish_all([(event, f"org-units/{event.org_unit_id}") for event in registered])
     await hierarchy.register_all(tx.conn, registered)
     return Imported(created=len(new_rows), existing=len(cmd.rows) - len(new_rows))
+
+
+# -- plans and reports -----------------------------------------------------------------------------
+
+def plan_stream(plan_id: UUID) -> str:
+    return f"plan-{plan_id}"
+
+
+def report_stream(plan_id: UUID, deadline_code: str, org_unit_id: UUID) -> str:
+    """One per (plan, deadline, unit): a unit reports once per deadline, and units reporting at the
+    same moment never contend on one stream."""
+    return f"plan-report-{plan_id}-{deadline_code}-{org_unit_id}"
+
+
+async def _below(tx: Transaction, unit_id: UUID, ancestor_id: UUID) -> bool:
+    return bool(unit_id != ancestor_id and await tx.conn.fetchval("select dvk_within($1, $2)", unit_id, ancestor_id))
+
+
+@HANDLERS.handles(IssuePlan, status=201)
+async def issue_plan(cmd: IssuePlan, tx: Transaction) -> Registered:
+    plan_id = uuid.uuid4()
+    parent = await tx.load(Plan, plan_stream(cmd.parent_plan_id)) if cmd.parent_plan_id is not None else None
+    if cmd.parent_plan_id is not None and (parent is None or parent.recorded is None):
+        raise InvalidInput("parent_plan_id", "plan_unknown")
+    issuer = await _named(tx, cmd.org_unit_id, "org_unit_id")
+    view = await _now(tx, cmd.org_unit_id)
+    if parent is not None and parent.recorded is not None and not await _below(
+            tx, cmd.org_unit_id, parent.recorded.org_unit_id):
+        raise InvalidInput("parent_plan_id", "plan_parent_not_above", plan=parent.recorded.title)
+    problems = [Problem(f"recipient_ids.{i}", "plan_recipient_not_below", {})
+                for i, unit_id in enumerate(cmd.recipient_ids) if not await _below(tx, unit_id, cmd.org_unit_id)]
+    for i, task in enumerate(cmd.tasks):
+        for field, unit_id in ([("lead_unit_id", task.lead_unit_id)] if task.lead_unit_id else []) + [
+                (f"coordinating_unit_ids.{j}", u) for j, u in enumerate(task.coordinating_unit_ids)]:
+            if unit_id is not None and await hierarchy.unit(tx.conn, unit_id) is None:
+                problems.append(Problem(f"tasks.{i}.{field}", "org_unit_unknown", {}))
+    if problems:
+        raise InvalidInput.of(problems)
+    plan = Plan.issue(
+        plan_id=plan_id, org_unit_id=cmd.org_unit_id, org_path=view.path, org_name=issuer.name, number=cmd.number,
+        title=cmd.title, period_from=cmd.period_from, period_to=cmd.period_to,
+        issued_on=cmd.issued_on or vn_day(tx.ctx.now), basis=cmd.basis, purposes=cmd.purposes, targets=cmd.targets,
+        tasks=cmd.tasks, deadlines=cmd.deadlines, recipient_ids=cmd.recipient_ids, parent=parent, at=tx.ctx.now)
+    recorded = plan.pending[0]
+    assert isinstance(recorded, PlanRecorded)
+    await tx.save(plan, plan_stream(plan_id), "plan")
+    await tx.publish(PlanIssued(
+        org_path=view.path, plan_id=plan_id, org_unit_id=cmd.org_unit_id, number=recorded.number,
+        title=recorded.title, period_from=recorded.period_from, period_to=recorded.period_to,
+        issued_on=recorded.issued_on, deadlines=[PlanDeadline(**d.model_dump()) for d in recorded.deadlines],
+        recipient_ids=recorded.recipient_ids, parent_plan_id=recorded.parent_plan_id), entity=f"plans/{plan_id}")
+    if recorded.parent_plan_id is not None and recorded.answers_deadline is not None:
+        await tx.publish(PlanSubmitted(
+            org_path=view.path, plan_id=plan_id, parent_plan_id=recorded.parent_plan_id,
+            deadline_code=recorded.answers_deadline, org_unit_id=cmd.org_unit_id, submitted_on=recorded.issued_on,
+            late=recorded.late), entity=f"plans/{plan_id}")
+    return Registered(id=plan_id, org_path=view.path, version=plan.version)
+
+
+@HANDLERS.handles(SubmitReport, status=201)
+async def submit_report(cmd: SubmitReport, tx: Transaction) -> Registered:
+    plan = await tx.load(Plan, plan_stream(cmd.plan_id))
+    if plan is None or plan.recorded is None:
+        raise not_found()
+    report = await tx.load(Report, report_stream(cmd.plan_id, cmd.deadline_code, cmd.org_unit_id)) or Report()
+    unit = await _named(tx, cmd.org_unit_id, "org_unit_id")
+    if not await _below(tx, cmd.org_unit_id, plan.recorded.org_unit_id):
+        raise InvalidInput("org_unit_id", "plan_reporter_not_below", plan=plan.recorded.title)
+    view = await _now(tx, cmd.org_unit_id)
+    report_id = uuid.uuid4()
+    report.submit(report_id=report_id, plan=plan, deadline_code=cmd.deadline_code, org_unit_id=cmd.org_unit_id,
+                  org_path=view.path, org_name=unit.name, summary=cmd.summary,
+                  submitted_on=cmd.submitted_on or vn_day(tx.ctx.now), at=tx.ctx.now)
+    recorded = report.pending[0]
+    assert isinstance(recorded, ReportRecorded)
+    await tx.save(report, report_stream(cmd.plan_id, cmd.deadline_code, cmd.org_unit_id), "plan_report")
+    await tx.publish(ReportSubmitted(
+        org_path=view.path, report_id=report_id, plan_id=cmd.plan_id, deadline_code=recorded.deadline_code,
+        org_unit_id=cmd.org_unit_id, submitted_on=recorded.submitted_on, late=recorded.late),
+        entity=f"plans/{cmd.plan_id}/reports/{report_id}")
+    return Registered(id=report_id, org_path=view.path, version=report.version)

@@ -8,6 +8,28 @@ _SUCCESSOR_REQUIRED = Text(
     "The unit still carries {count} models or exemplars: name the unit that succeeds it.")
 
 register_messages({
+    "field.plan_code_repeated": Text("Mã {code} đã dùng ở mục {first}.",
+                                     "Code {code} is already used by item {first}."),
+    "field.plan_period_reversed": Text("Năm kết thúc sớm hơn năm bắt đầu ({period_from}).",
+                                       "The period ends before it starts ({period_from})."),
+    "field.plan_deadline_outside_period": Text(
+        "Hạn nộp nằm ngoài giai đoạn {period_from}–{period_to} của kế hoạch.",
+        "The deadline lies outside the plan's period {period_from}–{period_to}."),
+    "field.plan_unknown": Text("Không có kế hoạch này.", "No such plan."),
+    "field.plan_asks_no_plans": Text("Kế hoạch \"{plan}\" không yêu cầu đơn vị cấp dưới xây dựng kế hoạch.",
+                                     "Plan \"{plan}\" asks for no plans from the units under it."),
+    "field.plan_parent_not_above": Text("Kế hoạch \"{plan}\" không phải của đơn vị cấp trên của đơn vị này.",
+                                        "Plan \"{plan}\" was not issued by a unit above this one."),
+    "field.plan_recipient_not_below": Text("Nơi nhận phải là đơn vị trực thuộc đơn vị ban hành.",
+                                           "A recipient must be a unit under the issuing unit."),
+    "field.plan_reporter_not_below": Text("Đơn vị này không thuộc phạm vi của kế hoạch \"{plan}\".",
+                                          "This unit is not under the unit that issued plan \"{plan}\"."),
+    "field.plan_no_report_deadline": Text("Kế hoạch \"{plan}\" không có hạn nộp báo cáo mã {code}.",
+                                          "Plan \"{plan}\" has no report deadline with code {code}."),
+    "field.plan_no_plan_deadline": Text("Kế hoạch \"{plan}\" không có hạn nộp kế hoạch mã {code}.",
+                                        "Plan \"{plan}\" has no plan deadline with code {code}."),
+    "report_already_submitted": Text("Đơn vị đã nộp báo cáo cho hạn này ngày {on}.",
+                                     "The unit already submitted its report for this deadline on {on}."),
     "field.import_parent_code_unknown": Text(
         "Mã đơn vị cấp trên {parent_code} không có ở dòng nào phía trên.",
         "Parent code {parent_code} is not the code of any row above this one."),

@@ -10,14 +10,17 @@ once get one success and one refusal from the database itself, and `models`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
 
 from services.registry.event_types import EVENT_TYPES
 from services.registry.models import ModelRecorded
+from services.registry.plans import PlanRecorded, ReportRecorded
 from shared.domain.aggregate import DomainError
 from shared.projections import Projection
 from shared.store.event_store import StoredEvent
@@ -144,4 +147,41 @@ class ModelsProjection(Projection):
         await add_models(conn, events)
 
 
-PROJECTIONS: list[Projection] = [ModelsProjection()]
+class PlansProjection(Projection):
+    """Plans, and what units submitted against their deadlines (their own plans, their reports)."""
+
+    name = "registry.plans"
+    tables = ("plans", "plan_submissions")
+    handles = frozenset({PlanRecorded.NAME, ReportRecorded.NAME})
+
+    async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
+        e = EVENT_TYPES.load(event.event_type, event.payload)
+        actor = str(event.metadata["actor"])
+        if isinstance(e, PlanRecorded):
+            document = e.model_dump(mode="json", include={"basis", "purposes", "targets", "tasks", "deadlines",
+                                                          "recipient_ids"})
+            await conn.execute(
+                """insert into plans (id, org_unit_id, org_path, org_name, number, title, period_from, period_to,
+                                      issued_on, parent_plan_id, document, recorded_at, recorded_by, version)
+                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)
+                   on conflict (id) do nothing""",
+                e.plan_id, e.org_unit_id, e.org_path, e.org_name, e.number, e.title, e.period_from, e.period_to,
+                e.issued_on, e.parent_plan_id, json.dumps(document, ensure_ascii=False), e.at, actor, event.version)
+            if e.parent_plan_id is not None and e.answers_deadline is not None:
+                await _submitted(conn, e.parent_plan_id, e.answers_deadline, e.org_unit_id, e.org_path, e.org_name,
+                                 "plan", e.plan_id, e.issued_on, e.late, e.at)
+        elif isinstance(e, ReportRecorded):
+            await _submitted(conn, e.plan_id, e.deadline_code, e.org_unit_id, e.org_path, e.org_name, "report",
+                             e.report_id, e.submitted_on, e.late, e.at)
+
+
+async def _submitted(conn: asyncpg.Connection, plan_id: UUID, deadline_code: str, org_unit_id: UUID, org_path: str,
+                     org_name: str, kind: str, item_id: UUID, submitted_on: date, late: bool, at: datetime) -> None:
+    await conn.execute(
+        """insert into plan_submissions (plan_id, deadline_code, org_unit_id, org_path, org_name, kind, item_id,
+                                         submitted_on, late, recorded_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict do nothing""",
+        plan_id, deadline_code, org_unit_id, org_path, org_name, kind, item_id, submitted_on, late, at)
+
+
+PROJECTIONS: list[Projection] = [ModelsProjection(), PlansProjection()]

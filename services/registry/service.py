@@ -11,7 +11,7 @@ from services.registry.api import router
 from services.registry.event_types import EVENT_TYPES
 from services.registry.handlers import HANDLERS
 from services.registry.projections import PROJECTIONS
-from shared.contracts import ModelRegistered
+from shared.contracts import ModelRegistered, PlanIssued, PlanSubmitted, ReportSubmitted
 from shared.contracts.registry_events import ORG_UNIT_EVENTS
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
@@ -19,13 +19,13 @@ from shared.runtime.service import ServiceDefinition, build_app
 DEFINITION = ServiceDefinition(
     name="registry",
     title="Dân Vận Khéo — Đăng ký (registry)",
-    description="Cây tổ chức, mô hình và điển hình — org units, models and exemplars.",
+    description="Cây tổ chức, kế hoạch, mô hình và điển hình — org units, plans, models and exemplars.",
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
     routers=[router],
     commands=HANDLERS,
     streams=[publishing_stream("registry")],
-    publishes=[*ORG_UNIT_EVENTS, ModelRegistered],
+    publishes=[*ORG_UNIT_EVENTS, ModelRegistered, PlanIssued, PlanSubmitted, ReportSubmitted],
     projections=PROJECTIONS,
 )
 

@@ -144,3 +144,61 @@ class ModelRegistered(_Registry):
     field: str = Field(description="Lĩnh vực (field of social life) code.")
     year: int
     registered_at: datetime
+
+
+class PlanDeadline(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    kind: Literal["plan", "report"] = Field(description="Kế hoạch (a subordinate plan) or báo cáo (a report).")
+    due_on: date
+    label: str | None = None
+
+
+class PlanIssued(_Registry):
+    """A unit issued a plan (kế hoạch). `org_path` is the issuing unit's path. Subscribers remind the
+    units on `recipient_ids` (nơi nhận) before each deadline until they submit."""
+
+    NAME: ClassVar[str] = "plan_issued"
+    VERSION: ClassVar[int] = 1
+
+    plan_id: UUID
+    org_unit_id: UUID
+    number: str | None = Field(description="Số hiệu, e.g. 96/KH-UBND.")
+    title: str
+    period_from: int
+    period_to: int
+    issued_on: date
+    deadlines: list[PlanDeadline]
+    recipient_ids: list[UUID] = Field(description="Nơi nhận: the units expected to answer (empty: the units "
+                                                  "directly under the issuer).")
+    parent_plan_id: UUID | None
+
+
+class PlanSubmitted(_Registry):
+    """A unit submitted its own plan under a parent plan, against the parent's plan deadline.
+    `org_path` is the submitting unit's path."""
+
+    NAME: ClassVar[str] = "plan_submitted"
+    VERSION: ClassVar[int] = 1
+
+    plan_id: UUID
+    parent_plan_id: UUID
+    deadline_code: str
+    org_unit_id: UUID
+    submitted_on: date
+    late: bool
+
+
+class ReportSubmitted(_Registry):
+    """A unit submitted its report against a plan's report deadline. `org_path` is the unit's path."""
+
+    NAME: ClassVar[str] = "report_submitted"
+    VERSION: ClassVar[int] = 1
+
+    report_id: UUID
+    plan_id: UUID
+    deadline_code: str
+    org_unit_id: UUID
+    submitted_on: date
+    late: bool

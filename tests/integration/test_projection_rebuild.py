@@ -106,6 +106,24 @@ async def test_registry_projections_rebuild_identical(database: str, isolated_na
                 "title": f"Dân vận khéo số {i}", "owner_org_unit_id": province.json()["id"],
                 "recipient_kind": "collective", "field": "kinh_te", "year": 2025})
             assert r.status_code == 201, r.text
+        commune = await client.post("/org-units", headers=ADMIN, json={
+            "code": "02989", "name": "Xã Bảo Hà", "kind": "commune", "parent_id": province.json()["id"]})
+        plan = {"org_unit_id": province.json()["id"], "title": "Kế hoạch \"Dân vận khéo\" 2025",
+                "period_from": 2025, "period_to": 2025, "issued_on": "2025-03-01",
+                "targets": [{"code": "T1", "description": "100% xã có mô hình", "metric": "percent",
+                             "threshold": 100}],
+                "deadlines": [{"code": "KH", "kind": "plan", "due_on": "2025-04-15"},
+                              {"code": "BC", "kind": "report", "due_on": "2025-11-15"}]}
+        issued = await client.post("/plans", headers=ADMIN, json=plan)
+        assert issued.status_code == 201, issued.text
+        answered = await client.post("/plans", headers=ADMIN, json={
+            **plan, "org_unit_id": commune.json()["id"], "parent_plan_id": issued.json()["id"], "deadlines": [],
+            "issued_on": "2025-04-20"})
+        assert answered.status_code == 201, answered.text
+        reported = await client.post(f"/plans/{issued.json()['id']}/reports", headers=ADMIN, json={
+            "org_unit_id": commune.json()["id"], "deadline_code": "BC", "summary": "Đã thực hiện đầy đủ.",
+            "submitted_on": "2025-11-10"})
+        assert reported.status_code == 201, reported.text
         await rebuild_every_projection(client, database, REGISTRY)
 
 
