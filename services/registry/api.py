@@ -17,8 +17,11 @@ from fastapi.responses import JSONResponse
 from services.registry import handlers, plan_queries, queries
 from services.registry.calendar import vn_day
 from services.registry.commands import (
+    ChangeBlocMembers,
+    ChangeBlocMembersInput,
     DissolveOrgUnit,
     DissolveOrgUnitInput,
+    FormBloc,
     ImportOrgUnits,
     IssuePlan,
     MergeOrgUnits,
@@ -26,6 +29,8 @@ from services.registry.commands import (
     MoveOrgUnitInput,
     RegisterModel,
     RegisterOrgUnit,
+    RegisterParticipation,
+    RegisterParticipationInput,
     RenameOrgUnit,
     RenameOrgUnitInput,
     SplitOrgUnit,
@@ -244,3 +249,52 @@ async def submit_report(plan_id: UUID, body: SubmitReportInput, runtime: Runtime
     """Gửi báo cáo — a unit's report against one of the plan's report deadlines (once per deadline)."""
     return await run_command(runtime.executor, targeted(SubmitReport, body, plan_id=plan_id), principal,
                              idempotency_key)
+
+
+@router.post("/plans/{plan_id}/participations", status_code=201, tags=["plans"], response_model=handlers.Registered)
+async def register_participation(plan_id: UUID, body: RegisterParticipationInput, runtime: Runtime,
+                                 principal: Registrar, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Đăng ký tham gia phong trào — a unit joins, voluntarily, the movement the plan launches (once)."""
+    return await run_command(runtime.executor, targeted(RegisterParticipation, body, plan_id=plan_id), principal,
+                             idempotency_key)
+
+
+@router.get("/plans/{plan_id}/participations", tags=["plans"], response_model=Page[plan_queries.ParticipationOut])
+async def list_participations(plan_id: UUID, runtime: Runtime, principal: Reader, paging: PageParams,
+                              unit_id: UnitFilter = None, under: UnderFilter = None,
+                              bloc_id: Annotated[UUID | None, Query(description="Khối thi đua — an emulation bloc")]
+                              = None) -> Page[plan_queries.ParticipationOut]:
+    """Các đơn vị đăng ký tham gia — by subtree (default: your scope) and by emulation bloc."""
+    async with runtime.pool.acquire() as conn:
+        await _visible_plan(conn, principal, plan_id)
+        root = await query_root(conn, principal, unit_id, under)
+        if root is None:
+            return paging.of([], 0)
+        return await plan_queries.participations(conn, plan_id, root, bloc_id, paging)
+
+
+@router.post("/emulation-blocs", status_code=201, tags=["emulation blocs"], response_model=handlers.Registered)
+async def form_bloc(cmd: FormBloc, runtime: Runtime, principal: Administrator,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Thành lập khối thi đua — group units across the tree (administrators whose scope covers them)."""
+    return await run_command(runtime.executor, cmd, principal, idempotency_key)
+
+
+@router.put("/emulation-blocs/{bloc_id}/members", tags=["emulation blocs"], response_model=handlers.Registered)
+async def change_bloc_members(bloc_id: UUID, body: ChangeBlocMembersInput, runtime: Runtime,
+                              principal: Administrator, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Thay đổi thành viên khối thi đua — the bloc's members from now on."""
+    return await run_command(runtime.executor, targeted(ChangeBlocMembers, body, bloc_id=bloc_id), principal,
+                             idempotency_key)
+
+
+@router.get("/emulation-blocs", tags=["emulation blocs"], response_model=Page[plan_queries.BlocOut])
+async def list_blocs(runtime: Runtime, principal: Reader, paging: PageParams, unit_id: UnitFilter = None,
+                     under: UnderFilter = None) -> Page[plan_queries.BlocOut]:
+    """Khối thi đua — blocs organised within a subtree (default: your scope) and by the units above yours."""
+    async with runtime.pool.acquire() as conn:
+        root = await query_root(conn, principal, unit_id, under)
+        if root is None:
+            return paging.of([], 0)
+        scope = await resolve_scope(conn, principal)
+        return await plan_queries.blocs_for(conn, root, scope.unit_id, paging)

@@ -240,3 +240,47 @@ class SubmitReportInput(CommandInput):
 
 class SubmitReport(SubmitReportInput):
     plan_id: UUID
+
+
+class RegisterParticipationInput(CommandInput):
+    """Đăng ký tham gia phong trào — a unit joins, voluntarily, the movement a plan launches."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "org_unit_id": "8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+        "commitment": "Mỗi thôn xây dựng ít nhất 01 mô hình dân vận khéo.",
+    }]})
+
+    org_unit_id: UUID
+    commitment: str | None = Field(default=None, max_length=5000, description="Nội dung đăng ký — what it undertakes")
+    registered_on: date | None = Field(default=None, description="Ngày đăng ký (default: today in Vietnam)")
+
+
+class RegisterParticipation(RegisterParticipationInput):
+    plan_id: UUID
+
+
+class FormBloc(CommandInput):
+    """Thành lập khối thi đua — group units across the tree to emulate one another."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "org_unit_id": "3f2b8c1e-5d4a-4c7b-9e21-0a6d5c4b3a21", "code": "KHOI-XA-VUNG-CAO",
+        "name": "Khối thi đua các xã vùng cao", "member_ids": ["8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"],
+    }]})
+
+    org_unit_id: UUID = Field(description="The unit that organises the bloc")
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=3, max_length=200)
+    member_ids: list[UUID] = Field(min_length=1, max_length=2000)
+
+
+class ChangeBlocMembersInput(CommandInput):
+    """Thay đổi thành viên khối — the bloc's members from now on."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "member_ids": ["8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", "5b2d3e4f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"]}]})
+
+    member_ids: list[UUID] = Field(min_length=1, max_length=2000)
+
+
+class ChangeBlocMembers(ChangeBlocMembersInput):
+    bloc_id: UUID

@@ -18,7 +18,9 @@ from pydantic import BaseModel
 from services.registry import projections
 from services.registry.calendar import vn_day
 from services.registry.commands import (
+    ChangeBlocMembers,
     DissolveOrgUnit,
+    FormBloc,
     ImportOrgUnits,
     ImportRow,
     IssuePlan,
@@ -26,6 +28,7 @@ from services.registry.commands import (
     MoveOrgUnit,
     RegisterModel,
     RegisterOrgUnit,
+    RegisterParticipation,
     RenameOrgUnit,
     SplitOrgUnit,
     SubmitReport,
@@ -43,7 +46,7 @@ from services.registry.org_units import (
     merge,
     place_of_new_successor,
 )
-from services.registry.plans import Plan, PlanRecorded, Report, ReportRecorded
+from services.registry.plans import Bloc, Participation, Plan, PlanRecorded, Report, ReportRecorded
 from shared import hierarchy
 from shared.auth.scope import ensure_covers
 from shared.commands import CommandHandlers, Transaction
@@ -56,6 +59,7 @@ from shared.contracts import (
     OrgUnitRenamed,
     OrgUnitsMerged,
     OrgUnitSplit,
+    ParticipationRegistered,
     PlanDeadline,
     PlanIssued,
     PlanSubmitted,
@@ -484,3 +488,67 @@ async def submit_report(cmd: SubmitReport, tx: Transaction) -> Registered:
         org_unit_id=cmd.org_unit_id, submitted_on=recorded.submitted_on, late=recorded.late),
         entity=f"plans/{cmd.plan_id}/reports/{report_id}")
     return Registered(id=report_id, org_path=view.path, version=report.version)
+
+
+def participation_stream(plan_id: UUID, org_unit_id: UUID) -> str:
+    return f"plan-participation-{plan_id}-{org_unit_id}"
+
+
+@HANDLERS.handles(RegisterParticipation, status=201)
+async def register_participation(cmd: RegisterParticipation, tx: Transaction) -> Registered:
+    plan = await tx.load(Plan, plan_stream(cmd.plan_id))
+    if plan is None or plan.recorded is None:
+        raise not_found()
+    participation = await tx.load(Participation, participation_stream(cmd.plan_id, cmd.org_unit_id)) or Participation()
+    unit = await _named(tx, cmd.org_unit_id, "org_unit_id")
+    if not await _below(tx, cmd.org_unit_id, plan.recorded.org_unit_id):
+        raise InvalidInput("org_unit_id", "plan_reporter_not_below", plan=plan.recorded.title)
+    view = await _now(tx, cmd.org_unit_id)
+    registered_on = cmd.registered_on or vn_day(tx.ctx.now)
+    participation.register(plan=plan, org_unit_id=cmd.org_unit_id, org_path=view.path, org_name=unit.name,
+                           commitment=cmd.commitment, registered_on=registered_on, at=tx.ctx.now)
+    await tx.save(participation, participation_stream(cmd.plan_id, cmd.org_unit_id), "plan_participation")
+    await tx.publish(ParticipationRegistered(
+        org_path=view.path, plan_id=cmd.plan_id, org_unit_id=cmd.org_unit_id, commitment=cmd.commitment,
+        registered_on=registered_on), entity=f"plans/{cmd.plan_id}/participations/{cmd.org_unit_id}")
+    return Registered(id=cmd.org_unit_id, org_path=view.path, version=participation.version)
+
+
+def bloc_stream(bloc_id: UUID) -> str:
+    return f"bloc-{bloc_id}"
+
+
+async def _members_known(tx: Transaction, member_ids: list[UUID]) -> None:
+    """Members may stand anywhere in the tree, but each must be a unit the caller's scope covers."""
+    problems = []
+    for i, member in enumerate(member_ids):
+        if await hierarchy.unit(tx.conn, member) is None:
+            problems.append(Problem(f"member_ids.{i}", "org_unit_unknown", {}))
+    if problems:
+        raise InvalidInput.of(problems)
+    for member in member_ids:
+        await ensure_covers(tx.conn, tx.ctx.principal, member)
+
+
+@HANDLERS.handles(FormBloc, status=201)
+async def form_bloc(cmd: FormBloc, tx: Transaction) -> Registered:
+    bloc_id = uuid.uuid4()
+    await _named(tx, cmd.org_unit_id, "org_unit_id")
+    view = await _now(tx, cmd.org_unit_id)
+    await _members_known(tx, cmd.member_ids)
+    bloc = Bloc.form(bloc_id=bloc_id, code=cmd.code, name=cmd.name, org_unit_id=cmd.org_unit_id, org_path=view.path,
+                     member_ids=cmd.member_ids, at=tx.ctx.now)
+    await tx.save(bloc, bloc_stream(bloc_id), "bloc")
+    return Registered(id=bloc_id, org_path=view.path, version=bloc.version)
+
+
+@HANDLERS.handles(ChangeBlocMembers, status=200)
+async def change_bloc_members(cmd: ChangeBlocMembers, tx: Transaction) -> Registered:
+    bloc = await tx.load(Bloc, bloc_stream(cmd.bloc_id))
+    if bloc is None or bloc.formed is None:
+        raise not_found()
+    await _named(tx, bloc.formed.org_unit_id, "bloc_id")
+    await _members_known(tx, cmd.member_ids)
+    bloc.change_members(cmd.member_ids, tx.ctx.now)
+    await tx.save(bloc, bloc_stream(cmd.bloc_id), "bloc")
+    return Registered(id=cmd.bloc_id, org_path=(await _now(tx, bloc.formed.org_unit_id)).path, version=bloc.version)

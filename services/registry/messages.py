@@ -28,6 +28,11 @@ register_messages({
                                           "Plan \"{plan}\" has no report deadline with code {code}."),
     "field.plan_no_plan_deadline": Text("Kế hoạch \"{plan}\" không có hạn nộp kế hoạch mã {code}.",
                                         "Plan \"{plan}\" has no plan deadline with code {code}."),
+    "participation_already_registered": Text("Đơn vị đã đăng ký tham gia phong trào này ngày {on}.",
+                                             "The unit already registered in this movement on {on}."),
+    "field.bloc_member_repeated": Text("Đơn vị này đã có trong danh sách thành viên.",
+                                      "This unit is already in the list of members."),
+    "field.bloc_members_unchanged": Text("Danh sách thành viên không thay đổi.", "The members are the same."),
     "report_already_submitted": Text("Đơn vị đã nộp báo cáo cho hạn này ngày {on}.",
                                      "The unit already submitted its report for this deadline on {on}."),
     "field.import_parent_code_unknown": Text(

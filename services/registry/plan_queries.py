@@ -123,3 +123,51 @@ async def board(conn: asyncpg.Connection, found: PlanOut, within: UUID, today: d
         deadlines.append(BoardDeadline(code=deadline.code, kind=deadline.kind, due_on=deadline.due_on,
                                        label=deadline.label, counts=counts, units=rows))
     return Board(plan_id=found.id, today=today, deadlines=deadlines)
+
+
+class ParticipationOut(BaseModel):
+    plan_id: UUID
+    org_unit_id: UUID
+    org_path: str
+    org_name: str
+    commitment: str | None
+    registered_on: date
+    recorded_at: datetime
+
+
+_PARTICIPATIONS = """
+    select * from plan_participations p
+     where p.plan_id = $1 and dvk_within(p.org_unit_id, $2)
+       and ($3::uuid is null or p.org_unit_id in (select org_unit_id from bloc_members where bloc_id = $3))"""
+
+
+async def participations(conn: asyncpg.Connection, plan_id: UUID, within: UUID, bloc_id: UUID | None,
+                         paging: Paging) -> Page[ParticipationOut]:
+    """The units that registered in the plan's movement within a subtree, or within an emulation bloc."""
+    return await fetch_page(conn, _PARTICIPATIONS, plan_id, within, bloc_id, order_by="org_path, org_unit_id",
+                            paging=paging, item=lambda row: ParticipationOut(**row))
+
+
+class BlocOut(BaseModel):
+    id: UUID
+    code: str
+    name: str
+    org_unit_id: UUID
+    org_path: str
+    formed_at: datetime
+    version: int
+    member_ids: list[UUID]
+
+
+_BLOCS = """
+    select b.*, array(select m.org_unit_id from bloc_members m where m.bloc_id = b.id order by m.org_unit_id)
+               as member_ids
+      from emulation_blocs b
+     where b.org_unit_id in (select dvk_subtree($1, null)) or b.org_unit_id = any($2::uuid[])"""
+
+
+async def blocs_for(conn: asyncpg.Connection, root: UUID, scope_unit: UUID, paging: Paging) -> Page[BlocOut]:
+    """Blocs organised within a subtree, and by the units above the caller's."""
+    above = [a.id for a in await hierarchy.ancestors(conn, scope_unit)]
+    return await fetch_page(conn, _BLOCS, root, above, order_by="code, id", paging=paging,
+                            item=lambda row: BlocOut(**row))

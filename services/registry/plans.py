@@ -186,3 +186,97 @@ class Report(Aggregate):
             report_id=report_id, plan_id=plan.recorded.plan_id, deadline_code=deadline.code,
             org_unit_id=org_unit_id, org_path=org_path, org_name=org_name, summary=summary.strip(),
             submitted_on=submitted_on, late=submitted_on > deadline.due_on, at=at))
+
+
+@EVENT_TYPES.register
+class ParticipationRecorded(DomainEvent):
+    NAME = "ParticipationRecorded"
+    plan_id: UUID
+    org_unit_id: UUID
+    org_path: str
+    org_name: str
+    commitment: str | None
+    registered_on: date
+    at: datetime
+
+
+class Participation(Aggregate):
+    """A unit's voluntary registration in the movement a plan launches: once per (plan, unit)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recorded: ParticipationRecorded | None = None
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, ParticipationRecorded):
+            self.recorded = event
+
+    def register(self, *, plan: Plan, org_unit_id: UUID, org_path: str, org_name: str, commitment: str | None,
+                 registered_on: date, at: datetime) -> None:
+        if self.recorded is not None:
+            raise DomainError("participation_already_registered",
+                              on=self.recorded.registered_on.strftime("%d/%m/%Y"))
+        assert plan.recorded is not None
+        self.record(ParticipationRecorded(
+            plan_id=plan.recorded.plan_id, org_unit_id=org_unit_id, org_path=org_path, org_name=org_name,
+            commitment=commitment.strip() if commitment else None, registered_on=registered_on, at=at))
+
+
+@EVENT_TYPES.register
+class BlocFormed(DomainEvent):
+    NAME = "BlocFormed"
+    bloc_id: UUID
+    code: str
+    name: str
+    org_unit_id: UUID
+    """The unit that organises the bloc (e.g. the province's emulation council)."""
+    org_path: str
+    member_ids: list[UUID]
+    at: datetime
+
+
+@EVENT_TYPES.register
+class BlocMembersChanged(DomainEvent):
+    NAME = "BlocMembersChanged"
+    bloc_id: UUID
+    member_ids: list[UUID]
+    at: datetime
+
+
+def _distinct_members(member_ids: list[UUID]) -> None:
+    seen: set[UUID] = set()
+    for i, member in enumerate(member_ids):
+        if member in seen:
+            raise InvalidInput(f"member_ids.{i}", "bloc_member_repeated")
+        seen.add(member)
+
+
+class Bloc(Aggregate):
+    """An emulation bloc (khối thi đua): units grouped across the tree to emulate one another."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formed: BlocFormed | None = None
+        self.member_ids: list[UUID] = []
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, BlocFormed):
+            self.formed, self.member_ids = event, list(event.member_ids)
+        elif isinstance(event, BlocMembersChanged):
+            self.member_ids = list(event.member_ids)
+
+    @classmethod
+    def form(cls, *, bloc_id: UUID, code: str, name: str, org_unit_id: UUID, org_path: str, member_ids: list[UUID],
+             at: datetime) -> Bloc:
+        _distinct_members(member_ids)
+        bloc = cls()
+        bloc.record(BlocFormed(bloc_id=bloc_id, code=code, name=name.strip(), org_unit_id=org_unit_id,
+                               org_path=org_path, member_ids=member_ids, at=at))
+        return bloc
+
+    def change_members(self, member_ids: list[UUID], at: datetime) -> None:
+        assert self.formed is not None
+        _distinct_members(member_ids)
+        if sorted(member_ids) == sorted(self.member_ids):
+            raise InvalidInput("member_ids", "bloc_members_unchanged")
+        self.record(BlocMembersChanged(bloc_id=self.formed.bloc_id, member_ids=member_ids, at=at))

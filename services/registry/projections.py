@@ -20,7 +20,13 @@ import asyncpg
 
 from services.registry.event_types import EVENT_TYPES
 from services.registry.models import ModelRecorded
-from services.registry.plans import PlanRecorded, ReportRecorded
+from services.registry.plans import (
+    BlocFormed,
+    BlocMembersChanged,
+    ParticipationRecorded,
+    PlanRecorded,
+    ReportRecorded,
+)
 from shared.domain.aggregate import DomainError
 from shared.projections import Projection
 from shared.store.event_store import StoredEvent
@@ -151,8 +157,8 @@ class PlansProjection(Projection):
     """Plans, and what units submitted against their deadlines (their own plans, their reports)."""
 
     name = "registry.plans"
-    tables = ("plans", "plan_submissions")
-    handles = frozenset({PlanRecorded.NAME, ReportRecorded.NAME})
+    tables = ("plans", "plan_submissions", "plan_participations")
+    handles = frozenset({PlanRecorded.NAME, ReportRecorded.NAME, ParticipationRecorded.NAME})
 
     async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
         e = EVENT_TYPES.load(event.event_type, event.payload)
@@ -173,6 +179,12 @@ class PlansProjection(Projection):
         elif isinstance(e, ReportRecorded):
             await _submitted(conn, e.plan_id, e.deadline_code, e.org_unit_id, e.org_path, e.org_name, "report",
                              e.report_id, e.submitted_on, e.late, e.at)
+        elif isinstance(e, ParticipationRecorded):
+            await conn.execute(
+                """insert into plan_participations (plan_id, org_unit_id, org_path, org_name, commitment,
+                                                    registered_on, recorded_at)
+                   values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing""",
+                e.plan_id, e.org_unit_id, e.org_path, e.org_name, e.commitment, e.registered_on, e.at)
 
 
 async def _submitted(conn: asyncpg.Connection, plan_id: UUID, deadline_code: str, org_unit_id: UUID, org_path: str,
@@ -184,4 +196,30 @@ async def _submitted(conn: asyncpg.Connection, plan_id: UUID, deadline_code: str
         plan_id, deadline_code, org_unit_id, org_path, org_name, kind, item_id, submitted_on, late, at)
 
 
-PROJECTIONS: list[Projection] = [ModelsProjection(), PlansProjection()]
+class BlocsProjection(Projection):
+    """Emulation blocs and their members now."""
+
+    name = "registry.blocs"
+    tables = ("emulation_blocs", "bloc_members")
+    handles = frozenset({BlocFormed.NAME, BlocMembersChanged.NAME})
+
+    async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
+        e = EVENT_TYPES.load(event.event_type, event.payload)
+        if isinstance(e, BlocFormed):
+            await conn.execute(
+                """insert into emulation_blocs (id, code, name, org_unit_id, org_path, formed_at, version)
+                   values ($1, $2, $3, $4, $5, $6, $7) on conflict (id) do nothing""",
+                e.bloc_id, e.code, e.name, e.org_unit_id, e.org_path, e.at, event.version)
+        elif isinstance(e, BlocMembersChanged):
+            # An older change applied again (a rebuild's catch-up) must not undo a newer one.
+            if await conn.fetchval("update emulation_blocs set version = $2 where id = $1 and version <= $2 "
+                                   "returning id", e.bloc_id, event.version) is None:
+                return
+            await conn.execute("delete from bloc_members where bloc_id = $1", e.bloc_id)
+        else:
+            return
+        await conn.execute(
+            "insert into bloc_members select $1, unnest($2::uuid[]) on conflict do nothing", e.bloc_id, e.member_ids)
+
+
+PROJECTIONS: list[Projection] = [ModelsProjection(), PlansProjection(), BlocsProjection()]

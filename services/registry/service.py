@@ -11,7 +11,13 @@ from services.registry.api import router
 from services.registry.event_types import EVENT_TYPES
 from services.registry.handlers import HANDLERS
 from services.registry.projections import PROJECTIONS
-from shared.contracts import ModelRegistered, PlanIssued, PlanSubmitted, ReportSubmitted
+from shared.contracts import (
+    ModelRegistered,
+    ParticipationRegistered,
+    PlanIssued,
+    PlanSubmitted,
+    ReportSubmitted,
+)
 from shared.contracts.registry_events import ORG_UNIT_EVENTS
 from shared.messaging.topology import publishing_stream
 from shared.runtime.service import ServiceDefinition, build_app
@@ -25,7 +31,8 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     commands=HANDLERS,
     streams=[publishing_stream("registry")],
-    publishes=[*ORG_UNIT_EVENTS, ModelRegistered, PlanIssued, PlanSubmitted, ReportSubmitted],
+    publishes=[*ORG_UNIT_EVENTS, ModelRegistered, PlanIssued, PlanSubmitted, ReportSubmitted,
+               ParticipationRegistered],
     projections=PROJECTIONS,
 )
 

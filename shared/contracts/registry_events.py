@@ -202,3 +202,16 @@ class ReportSubmitted(_Registry):
     org_unit_id: UUID
     submitted_on: date
     late: bool
+
+
+class ParticipationRegistered(_Registry):
+    """A unit registered, voluntarily, its participation in the movement a plan launches. `org_path`
+    is the unit's path."""
+
+    NAME: ClassVar[str] = "participation_registered"
+    VERSION: ClassVar[int] = 1
+
+    plan_id: UUID
+    org_unit_id: UUID
+    commitment: str | None
+    registered_on: date

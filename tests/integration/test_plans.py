@@ -138,3 +138,45 @@ async def test_bad_plans_and_reports_are_refused_by_field_and_write_nothing(dist
     other = await client.post(f"/plans/{plan_id}/reports", headers=auth([Role.REGISTRAR], org="VN.15.02953"),
                               json={"org_unit_id": units["02989"], "deadline_code": "BC", "summary": "Báo cáo hộ."})
     assert other.status_code == 403
+
+
+async def test_units_join_a_movement_once_and_are_listed_by_subtree_and_by_bloc(district) -> None:  # type: ignore[no-untyped-def]
+    client, units = district["client"], district["units"]
+    today = vn_day(datetime.now(UTC))
+    plan_id = (await client.post("/plans", json=_plan(units["15"], today), headers=auth([Role.REGISTRAR]))).json()["id"]
+    bloc = await client.post("/emulation-blocs", headers=auth([Role.ADMINISTRATOR]), json={
+        "org_unit_id": units["15"], "code": "KHOI-VUNG-CAO", "name": "Khối thi đua các xã vùng cao",
+        "member_ids": [units["02953"], units["02947"]]})
+    assert bloc.status_code == 201, bloc.text
+    for code in ("02989", "02953"):
+        r = await client.post(f"/plans/{plan_id}/participations", headers=auth([Role.REGISTRAR], org=f"VN.15.{code}"),
+                              json={"org_unit_id": units[code], "commitment": "Mỗi thôn một mô hình."})
+        assert r.status_code == 201, r.text
+    twice = await client.post(f"/plans/{plan_id}/participations", headers=auth([Role.REGISTRAR], org="VN.15.02989"),
+                              json={"org_unit_id": units["02989"]})
+    assert twice.status_code == 409
+    assert "đã đăng ký" in twice.json()["error"]["message"]["vi"]
+
+    async def joined(**params: str) -> list[str]:
+        r = await client.get(f"/plans/{plan_id}/participations", params=params, headers=auth())
+        assert r.status_code == 200, r.text
+        return [p["org_name"] for p in r.json()["items"]]
+
+    assert sorted(await joined()) == ["Xã Bảo Hà", "Xã Nghĩa Đô"]
+    assert await joined(bloc_id=bloc.json()["id"]) == ["Xã Nghĩa Đô"]
+    assert await joined(under="VN.15.02989") == ["Xã Bảo Hà"]
+
+    changed = await client.put(f"/emulation-blocs/{bloc.json()['id']}/members", headers=auth([Role.ADMINISTRATOR]),
+                               json={"member_ids": [units["02989"], units["02947"]]})
+    assert changed.status_code == 200, changed.text
+    assert await joined(bloc_id=bloc.json()["id"]) == ["Xã Bảo Hà"]
+    blocs = (await client.get("/emulation-blocs", headers=auth(org="VN.15.02947"))).json()["items"]
+    assert [b["code"] for b in blocs] == ["KHOI-VUNG-CAO"]
+    assert sorted(blocs[0]["member_ids"]) == sorted([units["02989"], units["02947"]])
+
+    repeated = await client.put(f"/emulation-blocs/{bloc.json()['id']}/members", headers=auth([Role.ADMINISTRATOR]),
+                                json={"member_ids": [units["02989"], units["02989"]]})
+    assert repeated.status_code == 422 and repeated.json()["error"]["fields"][0]["field"] == "member_ids.1"
+    outsider = await client.post("/emulation-blocs", headers=auth([Role.ADMINISTRATOR], org="VN.15.02989"), json={
+        "org_unit_id": units["02989"], "code": "K2", "name": "Khối ngoài phạm vi", "member_ids": [units["02953"]]})
+    assert outsider.status_code == 403

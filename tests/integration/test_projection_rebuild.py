@@ -124,6 +124,16 @@ async def test_registry_projections_rebuild_identical(database: str, isolated_na
             "org_unit_id": commune.json()["id"], "deadline_code": "BC", "summary": "Đã thực hiện đầy đủ.",
             "submitted_on": "2025-11-10"})
         assert reported.status_code == 201, reported.text
+        joined = await client.post(f"/plans/{issued.json()['id']}/participations", headers=ADMIN,
+                                   json={"org_unit_id": commune.json()["id"], "commitment": "Mỗi thôn một mô hình."})
+        assert joined.status_code == 201, joined.text
+        bloc = await client.post("/emulation-blocs", headers=ADMIN, json={
+            "org_unit_id": province.json()["id"], "code": "K1", "name": "Khối các xã",
+            "member_ids": [commune.json()["id"]]})
+        assert bloc.status_code == 201, bloc.text
+        changed = await client.put(f"/emulation-blocs/{bloc.json()['id']}/members", headers=ADMIN,
+                                   json={"member_ids": [commune.json()["id"], province.json()["id"]]})
+        assert changed.status_code == 200, changed.text
         await rebuild_every_projection(client, database, REGISTRY)
 
 

@@ -34,3 +34,34 @@ create table plan_submissions (
 );
 
 insert into projection_tracking (name, status) values ('registry.plans', 'live') on conflict do nothing;
+
+-- Units that registered, voluntarily, in the movement a plan launches.
+create table plan_participations (
+    plan_id       uuid not null,
+    org_unit_id   uuid not null,
+    org_path      text not null,
+    org_name      text not null,
+    commitment    text,
+    registered_on date not null,
+    recorded_at   timestamptz not null,
+    primary key (plan_id, org_unit_id)
+);
+
+-- Emulation blocs (khối thi đua) and their members now: the projection registry.blocs.
+create table emulation_blocs (
+    id          uuid primary key,
+    code        text not null,
+    name        text not null,
+    org_unit_id uuid not null,
+    org_path    text not null,
+    formed_at   timestamptz not null,
+    version     integer not null
+);
+create table bloc_members (
+    bloc_id     uuid not null,
+    org_unit_id uuid not null,
+    primary key (bloc_id, org_unit_id)
+);
+create index bloc_members_unit on bloc_members (org_unit_id);
+
+insert into projection_tracking (name, status) values ('registry.blocs', 'live') on conflict do nothing;
