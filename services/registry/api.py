@@ -11,12 +11,14 @@ from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from services.registry import handlers, plan_queries, queries
 from services.registry.calendar import vn_day
 from services.registry.commands import (
+    AmendModel,
+    AmendModelInput,
     ChangeBlocMembers,
     ChangeBlocMembersInput,
     DissolveOrgUnit,
@@ -37,6 +39,8 @@ from services.registry.commands import (
     SplitOrgUnitInput,
     SubmitReport,
     SubmitReportInput,
+    WithdrawModel,
+    WithdrawModelInput,
 )
 from services.registry.official_units import official_import
 from shared import hierarchy
@@ -44,7 +48,7 @@ from shared.auth.dependencies import Reader, require
 from shared.auth.principal import Principal, Role
 from shared.auth.scope import covers, query_root, resolve_scope
 from shared.http.commands import IdempotencyKey, UnderFilter, UnitFilter, YearFilter, run_command, targeted
-from shared.http.errors import not_found
+from shared.http.errors import ApiError, not_found
 from shared.http.pages import Page, PageParams
 from shared.runtime.service import Runtime
 
@@ -161,13 +165,60 @@ async def list_models(runtime: Runtime, principal: Reader, paging: PageParams, u
 
 
 @router.get("/models/{model_id}", tags=["models"], response_model=queries.ModelOut)
-async def get_model(model_id: UUID, runtime: Runtime, principal: Reader) -> queries.ModelOut:
-    """Một mô hình — one model or exemplar, with the unit carrying it now."""
+async def get_model(model_id: UUID, runtime: Runtime, principal: Reader, response: Response) -> queries.ModelOut:
+    """Một mô hình — one model or exemplar, with the unit carrying it now; its `ETag` is the version an
+    amendment sends back as `If-Match`."""
     async with runtime.pool.acquire() as conn:
         found = await queries.model(conn, model_id)
         if found is None or not await covers(conn, principal, found.owner_org_unit_id, model_id):
             raise not_found()
+    response.headers["ETag"] = f'"{found.version}"'
     return found
+
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
+                                       description='The ETag of the model as you read it, e.g. "3"')]
+
+
+async def _expected_version(if_match: IfMatch = None) -> int:
+    """The version an `If-Match` names (`"3"`, `W/"3"` or `3`): required, so no amendment is blind."""
+    if if_match is None:
+        raise ApiError(428, "if_match_required")
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise ApiError(412, "if_match_unreadable", sent=if_match)
+    return int(text)
+
+
+ExpectedVersion = Annotated[int, Depends(_expected_version)]
+
+
+@router.post("/models/{model_id}/amend", tags=["models"], response_model=handlers.Registered)
+async def amend_model(model_id: UUID, body: AmendModelInput, runtime: Runtime, principal: Registrar,
+                      version: ExpectedVersion, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Sửa thông tin mô hình — change the fields sent; `If-Match` (the ETag you read) is required, and a
+    model changed since answers 412 naming what changed."""
+    return await run_command(runtime.executor, targeted(AmendModel, body, model_id=model_id, expected_version=version,
+                                                        sent=sorted(body.model_fields_set)), principal,
+                             idempotency_key)
+
+
+@router.post("/models/{model_id}/withdraw", tags=["models"], response_model=handlers.Registered)
+async def withdraw_model(model_id: UUID, body: WithdrawModelInput, runtime: Runtime, principal: Registrar,
+                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Rút mô hình — withdraw it with the reason; it stays on record, marked withdrawn."""
+    return await run_command(runtime.executor, targeted(WithdrawModel, body, model_id=model_id), principal,
+                             idempotency_key)
+
+
+@router.get("/models/{model_id}/history", tags=["models"], response_model=list[queries.ModelHistoryEntry])
+async def model_history(model_id: UUID, runtime: Runtime, principal: Reader) -> list[queries.ModelHistoryEntry]:
+    """Dòng thời gian của mô hình — every step of its life as recorded: what, when, by whom."""
+    async with runtime.pool.acquire() as conn:
+        found = await queries.model(conn, model_id)
+        if found is None or not await covers(conn, principal, found.owner_org_unit_id, model_id):
+            raise not_found()
+        return await queries.model_history(conn, handlers.model_stream(model_id))
 
 
 

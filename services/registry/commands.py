@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from services.registry.models import ModelField
+from services.registry.models import ModelField, ModelSubField, Person
 from services.registry.plans import Deadline, Target, Task
 from shared.http.input import CommandInput
 from shared.subjects import CODE_PATTERN
@@ -144,7 +144,45 @@ class RegisterModel(CommandInput):
     owner_org_unit_id: UUID
     recipient_kind: Literal["collective", "individual"]
     field: ModelField
+    sub_field: ModelSubField | None = None
     year: int = Field(ge=2000, le=2100)
+    person: Person | None = Field(default=None, description="Điển hình cá nhân: the person (required for an "
+                                                            "individual, absent for a collective)")
+
+
+class AmendModelInput(CommandInput):
+    """Sửa thông tin mô hình — only the fields sent change; send `If-Match` with the version you read."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "title": "Dân vận khéo trong xây dựng nông thôn mới kiểu mẫu, giai đoạn 2",
+        "sub_field": "nong_thon_moi",
+    }]})
+
+    title: str | None = Field(default=None, min_length=5, max_length=300)
+    description: str | None = Field(default=None, max_length=5000)
+    field: ModelField | None = None
+    sub_field: ModelSubField | None = None
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    person: Person | None = None
+
+
+class AmendModel(AmendModelInput):
+    model_id: UUID
+    expected_version: int
+    sent: list[str]
+    """The fields the caller sent (an explicit null clears a field; a field left out is kept)."""
+
+
+class WithdrawModelInput(CommandInput):
+    """Rút mô hình — with the reason; the model stays in the record, marked withdrawn."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Mô hình đã sáp nhập vào mô hình khác."}]})
+
+    reason: str = Field(min_length=5, max_length=2000)
+
+
+class WithdrawModel(WithdrawModelInput):
+    model_id: UUID
 
 
 class RenameOrgUnit(RenameOrgUnitInput):

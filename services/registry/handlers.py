@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from services.registry import projections
 from services.registry.calendar import vn_day
 from services.registry.commands import (
+    AmendModel,
     ChangeBlocMembers,
     DissolveOrgUnit,
     FormBloc,
@@ -32,8 +33,9 @@ from services.registry.commands import (
     RenameOrgUnit,
     SplitOrgUnit,
     SubmitReport,
+    WithdrawModel,
 )
-from services.registry.models import Model, ModelRecorded
+from services.registry.models import Model, ModelChanged, ModelRecorded
 from services.registry.org_units import (
     OrgUnit,
     OrgUnitAbsorbed,
@@ -52,7 +54,9 @@ from shared.auth.scope import ensure_covers
 from shared.commands import CommandHandlers, Transaction
 from shared.contracts import (
     IntegrationEvent,
+    ModelAmended,
     ModelRegistered,
+    ModelWithdrawn,
     OrgUnitDissolved,
     OrgUnitMoved,
     OrgUnitRegistered,
@@ -321,7 +325,7 @@ async def register_model(cmd: RegisterModel, tx: Transaction) -> Registered:
     model = Model()
     model.register(model_id=model_id, title=cmd.title, description=cmd.description, owner=owner,
                    owner_path=owner_path, recipient_kind=cmd.recipient_kind, field=cmd.field, year=cmd.year,
-                   at=tx.ctx.now)
+                   at=tx.ctx.now, sub_field=cmd.sub_field, person=cmd.person)
     recorded = model.pending[0]
     assert isinstance(recorded, ModelRecorded)
     await tx.save(model, model_stream(model_id), "model")
@@ -552,3 +556,46 @@ async def change_bloc_members(cmd: ChangeBlocMembers, tx: Transaction) -> Regist
     bloc.change_members(cmd.member_ids, tx.ctx.now)
     await tx.save(bloc, bloc_stream(cmd.bloc_id), "bloc")
     return Registered(id=cmd.bloc_id, org_path=(await _now(tx, bloc.formed.org_unit_id)).path, version=bloc.version)
+
+
+# -- a model's life --------------------------------------------------------------------------------
+
+async def _model_in_scope(tx: Transaction, model_id: UUID, expected_version: int | None) -> Model:
+    """The model, if the caller's scope carries it and nobody changed it since `expected_version`."""
+    model = await tx.load(Model, model_stream(model_id))
+    if model is None or model.recorded is None:
+        raise not_found()
+    await ensure_covers(tx.conn, tx.ctx.principal, model.recorded.owner_org_unit_id, model_id)
+    if expected_version is not None and expected_version != model.version:
+        raise ApiError(412, "model_version_stale", sent=expected_version, version=model.version,
+                       changed=", ".join(model.changed_since(expected_version)) or "—")
+    return model
+
+
+@HANDLERS.handles(AmendModel, status=200, retries_on_conflict=1)  # decided again: a 412 naming what changed
+async def amend_model(cmd: AmendModel, tx: Transaction) -> Registered:
+    model = await _model_in_scope(tx, cmd.model_id, cmd.expected_version)
+    assert model.recorded is not None
+    sent = cmd.model_dump(mode="json", include=set(cmd.sent))
+    model.amend(sent, tx.ctx.now)
+    changed = model.pending[0]
+    assert isinstance(changed, ModelChanged)
+    await tx.save(model, model_stream(cmd.model_id), "model")
+    path = (await _now(tx, model.recorded.owner_org_unit_id)).path
+    await tx.publish(ModelAmended(
+        org_path=path, model_id=cmd.model_id, changed=sorted(changed.changes), title=model.now["title"],
+        field=model.now["field"], sub_field=model.now.get("sub_field"), year=model.now["year"],
+        version=model.version, amended_at=tx.ctx.now), entity=f"models/{cmd.model_id}")
+    return Registered(id=cmd.model_id, org_path=path, version=model.version)
+
+
+@HANDLERS.handles(WithdrawModel, status=200, retries_on_conflict=1)
+async def withdraw_model(cmd: WithdrawModel, tx: Transaction) -> Registered:
+    model = await _model_in_scope(tx, cmd.model_id, None)
+    assert model.recorded is not None
+    model.withdraw(cmd.reason, tx.ctx.now)
+    await tx.save(model, model_stream(cmd.model_id), "model")
+    path = (await _now(tx, model.recorded.owner_org_unit_id)).path
+    await tx.publish(ModelWithdrawn(org_path=path, model_id=cmd.model_id, reason=cmd.reason.strip(),
+                                    withdrawn_at=tx.ctx.now), entity=f"models/{cmd.model_id}")
+    return Registered(id=cmd.model_id, org_path=path, version=model.version)

@@ -33,6 +33,22 @@ register_messages({
     "field.bloc_member_repeated": Text("Đơn vị này đã có trong danh sách thành viên.",
                                       "This unit is already in the list of members."),
     "field.bloc_members_unchanged": Text("Danh sách thành viên không thay đổi.", "The members are the same."),
+    "model_version_stale": Text(
+        "Mô hình đã được sửa sau lần bạn đọc (phiên bản {sent}, nay là {version}); đã thay đổi: {changed}. "
+        "Hãy tải lại và sửa lại.",
+        "The model changed after you read it (version {sent}, now {version}); changed: {changed}. "
+        "Reload it and amend again."),
+    "if_match_required": Text("Cần gửi kèm If-Match với ETag của mô hình đã đọc.",
+                              "Send If-Match with the ETag of the model as you read it."),
+    "if_match_unreadable": Text("Không đọc được If-Match: {sent}.", "If-Match {sent} cannot be read."),
+    "model_withdrawn": Text("Mô hình đã bị rút ngày {on}.", "The model was withdrawn on {on}."),
+    "field.model_nothing_changed": Text("Không có gì thay đổi so với hiện tại.",
+                                        "Nothing differs from what stands."),
+    "field.model_person_individual": Text("Điển hình cá nhân cần thông tin người được đề cập.",
+                                          "An individual exemplar needs its person."),
+    "field.model_person_collective": Text("Mô hình tập thể không kèm thông tin cá nhân.",
+                                          "A collective model carries no person."),
+    "field.model_year_in_future": Text("Năm {year} chưa tới.", "Year {year} has not come yet."),
     "report_already_submitted": Text("Đơn vị đã nộp báo cáo cho hạn này ngày {on}.",
                                      "The unit already submitted its report for this deadline on {on}."),
     "field.import_parent_code_unknown": Text(

@@ -19,7 +19,7 @@ from uuid import UUID
 import asyncpg
 
 from services.registry.event_types import EVENT_TYPES
-from services.registry.models import ModelRecorded
+from services.registry.models import ModelChanged, ModelRecorded, ModelWithdrawalRecorded
 from services.registry.plans import (
     BlocFormed,
     BlocMembersChanged,
@@ -125,18 +125,44 @@ async def add_models(conn: asyncpg.Connection, events: Sequence[StoredEvent]) ->
         e = EVENT_TYPES.load(event.event_type, event.payload)
         assert isinstance(e, ModelRecorded)
         rows.append((e.model_id, e.title, e.description, e.owner_org_unit_id, e.owner_org_path, e.owner_org_name,
-                     e.recipient_kind, e.field.value, e.year, e.at, str(event.metadata["actor"]), event.version))
+                     e.recipient_kind, e.field.value, e.year, e.at, str(event.metadata["actor"]), event.version,
+                     e.sub_field.value if e.sub_field else None,
+                     e.person.model_dump_json() if e.person is not None else None))
     if not rows:
         return
     await conn.execute(
         """insert into models (id, title, description, owner_org_unit_id, owner_org_path, owner_org_name,
-                               recipient_kind, field, year, status, registered_at, registered_by, version)
-           select id, title, description, owner, path, name, kind, field, year, 'registered', at, actor, version
+                               recipient_kind, field, year, status, registered_at, registered_by, version,
+                               sub_field, person)
+           select id, title, description, owner, path, name, kind, field, year, 'registered', at, actor, version,
+                  sub_field, person::jsonb
            from unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[],
-                       $8::text[], $9::int[], $10::timestamptz[], $11::text[], $12::int[])
-                as t(id, title, description, owner, path, name, kind, field, year, at, actor, version)
+                       $8::text[], $9::int[], $10::timestamptz[], $11::text[], $12::int[], $13::text[], $14::text[])
+                as t(id, title, description, owner, path, name, kind, field, year, at, actor, version, sub_field,
+                     person)
            on conflict (id) do nothing""",
         *(list(column) for column in zip(*rows, strict=True)))
+
+
+_COLUMNS = {"title": "title", "description": "description", "field": "field", "sub_field": "sub_field",
+            "year": "year", "person": "person"}
+"""Amendable field → its column (services/registry/models.py AMENDABLE)."""
+
+
+async def _change_model(conn: asyncpg.Connection, event: StoredEvent) -> None:
+    """An amendment or a withdrawal; `version < $2` makes a second apply of the same event change nothing."""
+    e = EVENT_TYPES.load(event.event_type, event.payload)
+    if isinstance(e, ModelChanged):
+        values = [json.dumps(v, ensure_ascii=False) if k == "person" and v is not None else v
+                  for k, v in e.changes.items()]
+        sets = ", ".join(f"{_COLUMNS[k]} = ${i}{'::jsonb' if k == 'person' else ''}"
+                         for i, k in enumerate(e.changes, start=3))
+        await conn.execute(f"update models set {sets}, version = $2 where id = $1 and version < $2",
+                           e.model_id, event.version, *values)
+    elif isinstance(e, ModelWithdrawalRecorded):
+        await conn.execute(
+            """update models set status = 'withdrawn', withdrawn_at = $3, withdrawn_reason = $4, version = $2
+               where id = $1 and version < $2""", e.model_id, event.version, e.at, e.reason)
 
 
 class ModelsProjection(Projection):
@@ -144,13 +170,22 @@ class ModelsProjection(Projection):
 
     name = "registry.models"
     tables = ("models",)
-    handles = frozenset({ModelRecorded.NAME})
+    handles = frozenset({ModelRecorded.NAME, ModelChanged.NAME, ModelWithdrawalRecorded.NAME})
 
     async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
-        await add_models(conn, [event])
+        await self.apply_batch(conn, [event])
 
     async def apply_batch(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> None:
-        await add_models(conn, events)
+        """Registrations in one statement; amendments and withdrawals (rarer), in order, one each."""
+        pending: list[StoredEvent] = []
+        for event in events:
+            if event.event_type == ModelRecorded.NAME:
+                pending.append(event)
+                continue
+            await add_models(conn, pending)
+            pending = []
+            await _change_model(conn, event)
+        await add_models(conn, pending)
 
 
 class PlansProjection(Projection):

@@ -7,14 +7,16 @@ listed under its successor, a split unit's under the successor each was assigned
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from services.registry.calendar import vn_day
+from services.registry.models import Person
 from services.registry.org_units import (
     OrgUnitAbsorbed,
     OrgUnitClosed,
@@ -83,11 +85,49 @@ class ModelOut(BaseModel):
     carrier_org_unit_id: UUID
     recipient_kind: str
     field: str
+    sub_field: str | None = None
     year: int
+    person: Person | None = None
     status: str
     registered_at: datetime
     registered_by: str
     version: int
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str | None = None
+
+    @field_validator("person", mode="before")
+    @classmethod
+    def _from_jsonb(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class ModelHistoryEntry(BaseModel):
+    """One step of a model's life, as it was recorded: what, when, by whom."""
+
+    version: int
+    what: Literal["registered", "amended", "withdrawn"]
+    label: dict[str, str]
+    at: datetime
+    actor: str
+    changes: dict[str, Any] | None = None
+    reason: str | None = None
+
+
+_WHAT = {"ModelRecorded": ("registered", "Đăng ký", "Registered"), "ModelChanged": ("amended", "Sửa đổi", "Amended"),
+         "ModelWithdrawalRecorded": ("withdrawn", "Rút khỏi phong trào", "Withdrawn")}
+
+
+async def model_history(conn: asyncpg.Connection, stream_id: str) -> list[ModelHistoryEntry]:
+    """Straight from the event log: the record itself, not a summary of it."""
+    entries = []
+    for row in await conn.fetch("select version, event_type, payload, metadata->>'actor' as actor, recorded_at "
+                                "from events where stream_id = $1 order by version", stream_id):
+        what, vi, en = _WHAT[row["event_type"]]
+        payload = json.loads(row["payload"])
+        entries.append(ModelHistoryEntry(version=row["version"], what=what, label={"vi": vi, "en": en},
+                                         at=row["recorded_at"], actor=row["actor"], changes=payload.get("changes"),
+                                         reason=payload.get("reason")))
+    return entries
 
 
 def standing(view: OrgUnitView, today: date) -> bool:

@@ -12,7 +12,9 @@ from services.registry.event_types import EVENT_TYPES
 from services.registry.handlers import HANDLERS
 from services.registry.projections import PROJECTIONS
 from shared.contracts import (
+    ModelAmended,
     ModelRegistered,
+    ModelWithdrawn,
     ParticipationRegistered,
     PlanIssued,
     PlanSubmitted,
@@ -31,8 +33,8 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     commands=HANDLERS,
     streams=[publishing_stream("registry")],
-    publishes=[*ORG_UNIT_EVENTS, ModelRegistered, PlanIssued, PlanSubmitted, ReportSubmitted,
-               ParticipationRegistered],
+    publishes=[*ORG_UNIT_EVENTS, ModelRegistered, ModelAmended, ModelWithdrawn, PlanIssued, PlanSubmitted,
+               ReportSubmitted, ParticipationRegistered],
     projections=PROJECTIONS,
 )
 

@@ -7,7 +7,9 @@ from shared.contracts.base import IntegrationEvent
 from shared.contracts.evaluation_events import CriterionScore, InspectionFailed, InspectionPassed
 from shared.contracts.registry_events import (
     ORG_UNIT_EVENTS,
+    ModelAmended,
     ModelRegistered,
+    ModelWithdrawn,
     OrgUnitDissolved,
     OrgUnitMoved,
     OrgUnitRegistered,
@@ -31,6 +33,8 @@ ALL_CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     OrgUnitSplit,
     OrgUnitDissolved,
     ModelRegistered,
+    ModelAmended,
+    ModelWithdrawn,
     PlanIssued,
     PlanSubmitted,
     ReportSubmitted,
@@ -62,7 +66,9 @@ __all__ = [
     "InspectionFailed",
     "InspectionPassed",
     "IntegrationEvent",
+    "ModelAmended",
     "ModelRegistered",
+    "ModelWithdrawn",
     "OrgUnitDissolved",
     "OrgUnitMoved",
     "OrgUnitRegistered",

@@ -215,3 +215,33 @@ class ParticipationRegistered(_Registry):
     org_unit_id: UUID
     commitment: str | None
     registered_on: date
+
+
+class ModelAmended(_Registry):
+    """A model's registration was corrected. `changed` names the fields that changed; the values here
+    are the public ones as they now stand (an exemplar's person stays in the registry). `org_path` is
+    the owner's path."""
+
+    NAME: ClassVar[str] = "model_amended"
+    VERSION: ClassVar[int] = 1
+
+    model_id: UUID
+    changed: list[str]
+    title: str
+    field: str
+    sub_field: str | None
+    year: int
+    version: int
+    amended_at: datetime
+
+
+class ModelWithdrawn(_Registry):
+    """A model was withdrawn by its unit, with the reason: it is no longer inspected or nominated.
+    `org_path` is the owner's path."""
+
+    NAME: ClassVar[str] = "model_withdrawn"
+    VERSION: ClassVar[int] = 1
+
+    model_id: UUID
+    reason: str
+    withdrawn_at: datetime

@@ -47,9 +47,11 @@ DESCRIPTIONS = {
     404: "Không tìm thấy (hoặc ngoài phạm vi) — not found, or not within the caller's scope",
     409: "Xung đột: trạng thái không cho phép, hoặc tranh chấp đồng thời — refused by the current state "
          "(e.g. quota reached, code taken) or lost a concurrent race; retry with the same Idempotency-Key",
+    412: "Đã có thay đổi sau lần bạn đọc — changed since the version `If-Match` names (the answer says what)",
     413: "Nội dung yêu cầu quá lớn — the request body exceeds the limit",
     415: "Nội dung không gửi dạng JSON — the body was not sent as `Content-Type: application/json`",
     422: "Dữ liệu không hợp lệ, kèm lỗi từng trường — invalid input, with field-level messages",
+    428: "Thiếu If-Match — send `If-Match` with the ETag of what you read",
     503: "Cơ sở dữ liệu tạm thời không sẵn sàng — the database is unavailable; retry after Retry-After",
 }
 
@@ -70,6 +72,8 @@ def error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
         statuses += [400, 413, 415]
     if parameters or "requestBody" in operation:
         statuses.append(422)
+    if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in parameters):
+        statuses += [412, 428]
     if writes or operation.get("security"):
         statuses.append(503)
     return sorted(statuses)

@@ -31,7 +31,9 @@ MODELS = [  # (commune index, body, scores for the four criteria)
     (1, {"title": "Dân vận khéo trong phát triển du lịch cộng đồng", "recipient_kind": "collective",
          "field": "van_hoa_xa_hoi", "year": 2025}, [15, 12, 10, 16]),
     (2, {"title": "Bí thư chi bộ thôn vận động hộ nghèo thoát nghèo bền vững", "recipient_kind": "individual",
-         "field": "xay_dung_he_thong_chinh_tri", "year": 2025}, [20, 19, 17, 20]),
+         "field": "xay_dung_he_thong_chinh_tri", "sub_field": "giam_ngheo", "year": 2025,
+         "person": {"full_name": "Hoàng Văn Thắng", "position": "Bí thư chi bộ thôn Khuổi Phường",
+                    "birth_year": 1974, "belongs_to": "Thôn Khuổi Phường, xã Bảo Yên"}}, [20, 19, 17, 20]),
 ]
 CRITERIA: list[dict[str, Any]] = [
     {"code": "thuyet_phuc", "name_vi": "Có tính thuyết phục", "name_en": "Persuasive", "max_score": 25},

@@ -32,7 +32,7 @@ async def test_evaluation_killed_mid_load_catches_up_exactly_once(platform: Plat
 
         async def register(i: int) -> str:
             r = await client.post(f"{registry}/models", headers=registrar, json={
-                "title": f"Mô hình chịu lỗi số {i}", "owner_org_unit_id": owner, "recipient_kind": "individual",
+                "title": f"Mô hình chịu lỗi số {i}", "owner_org_unit_id": owner, "recipient_kind": "collective",
                 "field": "quoc_phong_an_ninh", "year": 2025})
             assert r.status_code == 201, r.text
             return str(r.json()["id"])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.registry import messages  # noqa: F401 - every refusal below must have its message
-from services.registry.models import Model, ModelField, ModelRecorded
+from services.registry.models import Model, ModelField, ModelRecorded, Person
 from services.registry.org_units import (
     OrgUnit,
     OrgUnitAbsorbed,
@@ -367,11 +367,13 @@ def test_a_model_of_an_ended_unit_is_refused() -> None:
 def test_a_model_is_registered_once() -> None:
     model = Model()
     model.register(model_id=uuid.uuid4(), title="Mô hình A", description=None, owner=province(),
-                   recipient_kind="individual", field=ModelField.VAN_HOA_XA_HOI, year=2025, at=NOW)
+                   recipient_kind="individual", field=ModelField.VAN_HOA_XA_HOI, year=2025, at=NOW,
+                   person=Person(full_name="Lò Thị Hoa"))
     given = Model.rehydrate(model.pending)
     with pytest.raises(DomainError) as exc:
         given.register(model_id=uuid.uuid4(), title="Mô hình A", description=None, owner=province(),
-                       recipient_kind="individual", field=ModelField.VAN_HOA_XA_HOI, year=2025, at=NOW)
+                       recipient_kind="individual", field=ModelField.VAN_HOA_XA_HOI, year=2025, at=NOW,
+                       person=Person(full_name="Lò Thị Hoa"))
     assert exc.value.code == "model_already_registered"
     assert given.pending == []
 
