@@ -47,11 +47,17 @@ class _Response:
         self.complete = True
 
 
+IDLE_SECONDS = 2.0
+"""How long a kept-alive connection may sit unused before the pool drops it: below uvicorn's own
+keep-alive timeout (5 s), so a request is never written on a connection the server is closing."""
+
+
 class Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader, self._writer = reader, writer
         self._response = _Response()
         self._parser = httptools.HttpResponseParser(self._response)
+        self.used = time.monotonic()
 
     @classmethod
     async def open(cls, host: str, port: int) -> Connection:
@@ -70,6 +76,7 @@ class Connection:
         body = bytes(response.body)
         response.body.clear()
         response.complete = False
+        self.used = time.monotonic()
         return status, body
 
     async def close(self) -> None:
@@ -122,6 +129,11 @@ class _Pool:
 
     async def take(self) -> Connection:
         async with self.freed:
+            stale = [c for c in self.idle if time.monotonic() - c.used > IDLE_SECONDS]
+            for connection in stale:
+                self.idle.remove(connection)
+                self.opened.remove(connection)
+                await connection.close()
             while not self.idle and len(self.opened) >= self.limit:
                 await self.freed.wait()
             if self.idle:
