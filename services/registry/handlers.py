@@ -395,14 +395,17 @@ async def import_org_units(cmd: ImportOrgUnits, tx: Transaction) -> Imported:
         parent = units[row.parent_code] if row.parent_code is not None else top
         parent_path = paths[row.parent_code] if row.parent_code is not None else top_path
         org_unit_id = uuid.uuid4()
+        # A unit stands from the import's day, or from its parent's first day if that came later (the
+        # official list dates its communes 1 July 2025; a province registered since takes them then).
+        starts = max(effective_on, parent.valid_from) if parent is not None else effective_on
         unit = OrgUnit.create(org_unit_id=org_unit_id, code=row.code, name=row.name, kind=row.kind, parent=parent,
-                              parent_path=parent_path, at=tx.ctx.now, effective_on=effective_on)
+                              parent_path=parent_path, at=tx.ctx.now, effective_on=starts)
         created = unit.pending[0]
         assert isinstance(created, OrgUnitCreated)
         if parent is None and tx.ctx.principal.org_scope != created.path:
             raise ApiError(403, "org_unit_root_scope", path=created.path)
         saves.append((unit, org_unit_stream(org_unit_id), "org_unit"))
-        registered.append(_registered(created, effective_on))
+        registered.append(_registered(created, starts))
         claims.append((org_unit_id, parent.id if parent is not None else None, row.code))
         units[row.code], ids[row.code], paths[row.code] = unit, org_unit_id, created.path
     # Written in bulk, a few statements for the whole import (one per unit took ~2 ms each).

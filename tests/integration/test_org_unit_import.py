@@ -119,3 +119,27 @@ async def test_ten_thousand_rows_with_one_bad_row_import_nothing_and_name_it(reg
     r = await client.post("/org-units/import", headers=auth([Role.ADMINISTRATOR]), json={"rows": rows}, timeout=60)
     assert r.json() == {"created": 10_000, "existing": 0}
     assert await _count(dsn, "select count(*) from org_unit_versions") == 10_000
+
+
+async def test_the_official_list_joins_units_registered_since_from_their_first_day(registry) -> None:  # type: ignore[no-untyped-def]
+    """The country stands from 2025, Lào Cai was registered today (as `dvk up --demo` does): the list's
+    communes under Lào Cai stand from today, the others from 1 July 2025, and what stood is kept."""
+    client, dsn = registry
+    root = (await client.post("/org-units", headers=auth([Role.ADMINISTRATOR]), json={
+        "code": "VN", "name": "Việt Nam", "kind": "country", "effective_on": "2025-01-01"})).json()
+    province = (await client.post("/org-units", headers=auth([Role.ADMINISTRATOR]), json={
+        "code": "15", "name": "Tỉnh Lào Cai", "kind": "province", "parent_id": root["id"]})).json()
+    await client.post("/org-units", headers=auth([Role.ADMINISTRATOR]), json={
+        "code": "02989", "name": "Xã Bảo Hà", "kind": "commune", "parent_id": province["id"]})
+    r = await client.post("/org-units/import-official", headers=auth([Role.ADMINISTRATOR]), timeout=120)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"created": len(official_rows()) - 2, "existing": 3}
+    conn = await asyncpg.connect(dsn)
+    try:
+        starts = dict(await conn.fetch(
+            "select code, valid_from from org_unit_versions where code = any($1::text[])",
+            ["02953", "01", "00004", "15"]))
+    finally:
+        await conn.close()
+    assert starts["02953"] == starts["15"]  # under Lào Cai: from its first day (today)
+    assert str(starts["01"]) == "2025-07-01" and str(starts["00004"]) == "2025-07-01"
