@@ -29,6 +29,8 @@ from services.registry.commands import (
     MergeOrgUnits,
     MoveOrgUnit,
     MoveOrgUnitInput,
+    RecordReplication,
+    RecordReplicationInput,
     RegisterModel,
     RegisterOrgUnit,
     RegisterParticipation,
@@ -208,6 +210,14 @@ async def withdraw_model(model_id: UUID, body: WithdrawModelInput, runtime: Runt
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Rút mô hình — withdraw it with the reason; it stays on record, marked withdrawn."""
     return await run_command(runtime.executor, targeted(WithdrawModel, body, model_id=model_id), principal,
+                             idempotency_key)
+
+
+@router.post("/models/{model_id}/replicates", tags=["models"], response_model=handlers.Registered)
+async def record_replication(model_id: UUID, body: RecordReplicationInput, runtime: Runtime, principal: Registrar,
+                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Ghi nhận nhân rộng — this model replicates another (once)."""
+    return await run_command(runtime.executor, targeted(RecordReplication, body, model_id=model_id), principal,
                              idempotency_key)
 
 

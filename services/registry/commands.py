@@ -322,3 +322,19 @@ class ChangeBlocMembersInput(CommandInput):
 
 class ChangeBlocMembers(ChangeBlocMembersInput):
     bloc_id: UUID
+
+
+class RecordReplicationInput(CommandInput):
+    """Ghi nhận nhân rộng — this model replicates another (one the caller may see or not)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "source_model_id": "8a1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+        "note": "Học tập cách vận động hiến đất của xã Bảo Hà.",
+    }]})
+
+    source_model_id: UUID
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RecordReplication(RecordReplicationInput):
+    model_id: UUID

@@ -27,6 +27,7 @@ from services.registry.commands import (
     IssuePlan,
     MergeOrgUnits,
     MoveOrgUnit,
+    RecordReplication,
     RegisterModel,
     RegisterOrgUnit,
     RegisterParticipation,
@@ -56,6 +57,7 @@ from shared.contracts import (
     IntegrationEvent,
     ModelAmended,
     ModelRegistered,
+    ModelReplicated,
     ModelWithdrawn,
     OrgUnitDissolved,
     OrgUnitMoved,
@@ -601,4 +603,19 @@ async def withdraw_model(cmd: WithdrawModel, tx: Transaction) -> Registered:
     path = (await _now(tx, model.recorded.owner_org_unit_id)).path
     await tx.publish(ModelWithdrawn(org_path=path, model_id=cmd.model_id, reason=cmd.reason.strip(),
                                     withdrawn_at=tx.ctx.now), entity=f"models/{cmd.model_id}")
+    return Registered(id=cmd.model_id, org_path=path, version=model.version)
+
+
+@HANDLERS.handles(RecordReplication, status=200, retries_on_conflict=1)
+async def record_replication(cmd: RecordReplication, tx: Transaction) -> Registered:
+    """The source may lie anywhere (a commune replicates a model of another province); only the
+    replicating model must be within the caller's scope."""
+    source = await tx.load(Model, model_stream(cmd.source_model_id)) or Model()
+    model = await _model_in_scope(tx, cmd.model_id, None)
+    assert model.recorded is not None
+    model.replicate(source, cmd.note, tx.ctx.now)
+    await tx.save(model, model_stream(cmd.model_id), "model")
+    path = (await _now(tx, model.recorded.owner_org_unit_id)).path
+    await tx.publish(ModelReplicated(org_path=path, model_id=cmd.model_id, source_model_id=cmd.source_model_id,
+                                     recorded_at=tx.ctx.now), entity=f"models/{cmd.model_id}")
     return Registered(id=cmd.model_id, org_path=path, version=model.version)

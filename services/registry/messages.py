@@ -49,6 +49,12 @@ register_messages({
     "field.model_person_collective": Text("Mô hình tập thể không kèm thông tin cá nhân.",
                                           "A collective model carries no person."),
     "field.model_year_in_future": Text("Năm {year} chưa tới.", "Year {year} has not come yet."),
+    "field.model_replicates_itself": Text("Mô hình không thể nhân rộng từ chính nó.",
+                                          "A model cannot replicate itself."),
+    "field.model_not_found": Text("Không có mô hình này.", "No such model."),
+    "field.model_source_withdrawn": Text("Mô hình gốc đã bị rút.", "The source model was withdrawn."),
+    "model_already_replicates": Text("Mô hình đã được ghi nhận nhân rộng từ một mô hình khác.",
+                                     "The model is already recorded as replicating another."),
     "report_already_submitted": Text("Đơn vị đã nộp báo cáo cho hạn này ngày {on}.",
                                      "The unit already submitted its report for this deadline on {on}."),
     "field.import_parent_code_unknown": Text(

@@ -105,6 +105,7 @@ class Model(Aggregate):
         self.withdrawn: ModelWithdrawalRecorded | None = None
         self.changed_at: dict[int, set[str]] = {}
         """Version → the fields that version changed: what a stale amendment is told it missed."""
+        self.replicates: UUID | None = None
 
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, ModelRecorded):
@@ -116,6 +117,21 @@ class Model(Aggregate):
         elif isinstance(event, ModelWithdrawalRecorded):
             self.withdrawn = event
             self.changed_at[self.version + 1] = {"status"}
+        elif isinstance(event, ReplicationRecorded):
+            self.replicates = event.source_model_id
+            self.changed_at[self.version + 1] = {"replicates"}
+
+    def replicate(self, source: Model, note: str | None, at: datetime) -> None:
+        """Record that this model replicates `source` (once; never itself, nor a withdrawn one)."""
+        assert self.recorded is not None
+        if source.recorded is None or source.recorded.model_id == self.recorded.model_id:
+            raise InvalidInput("source_model_id", "model_replicates_itself" if source.recorded else "model_not_found")
+        if self.replicates is not None:
+            raise DomainError("model_already_replicates")
+        if source.withdrawn is not None:
+            raise InvalidInput("source_model_id", "model_source_withdrawn")
+        self.record(ReplicationRecorded(model_id=self.recorded.model_id, source_model_id=source.recorded.model_id,
+                                        note=note.strip() if note else None, at=at))
 
     def changed_since(self, version: int) -> list[str]:
         return sorted(set().union(*(f for v, f in self.changed_at.items() if v > version)))
@@ -164,3 +180,14 @@ class Model(Aggregate):
             owner_org_unit_id=owner.created.org_unit_id,
             owner_org_path=owner_path or owner.created.path, owner_org_name=owner.name,
             recipient_kind=recipient_kind, field=field, year=year, at=at, sub_field=sub_field, person=person))
+
+
+@EVENT_TYPES.register
+class ReplicationRecorded(DomainEvent):
+    """This model replicates (nhân rộng) another: the seeds count how far good models spread."""
+
+    NAME = "ReplicationRecorded"
+    model_id: UUID
+    source_model_id: UUID
+    note: str | None
+    at: datetime

@@ -19,7 +19,7 @@ from uuid import UUID
 import asyncpg
 
 from services.registry.event_types import EVENT_TYPES
-from services.registry.models import ModelChanged, ModelRecorded, ModelWithdrawalRecorded
+from services.registry.models import ModelChanged, ModelRecorded, ModelWithdrawalRecorded, ReplicationRecorded
 from services.registry.plans import (
     BlocFormed,
     BlocMembersChanged,
@@ -159,6 +159,9 @@ async def _change_model(conn: asyncpg.Connection, event: StoredEvent) -> None:
                          for i, k in enumerate(e.changes, start=3))
         await conn.execute(f"update models set {sets}, version = $2 where id = $1 and version < $2",
                            e.model_id, event.version, *values)
+    elif isinstance(e, ReplicationRecorded):
+        await conn.execute("update models set replicates_model_id = $3, version = $2 where id = $1 and version < $2",
+                           e.model_id, event.version, e.source_model_id)
     elif isinstance(e, ModelWithdrawalRecorded):
         await conn.execute(
             """update models set status = 'withdrawn', withdrawn_at = $3, withdrawn_reason = $4, version = $2
@@ -170,7 +173,8 @@ class ModelsProjection(Projection):
 
     name = "registry.models"
     tables = ("models",)
-    handles = frozenset({ModelRecorded.NAME, ModelChanged.NAME, ModelWithdrawalRecorded.NAME})
+    handles = frozenset({ModelRecorded.NAME, ModelChanged.NAME, ModelWithdrawalRecorded.NAME,
+                         ReplicationRecorded.NAME})
 
     async def apply(self, conn: asyncpg.Connection, event: StoredEvent) -> None:
         await self.apply_batch(conn, [event])

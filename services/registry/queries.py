@@ -94,6 +94,7 @@ class ModelOut(BaseModel):
     version: int
     withdrawn_at: datetime | None = None
     withdrawn_reason: str | None = None
+    replicates_model_id: UUID | None = None
 
     @field_validator("person", mode="before")
     @classmethod
@@ -105,16 +106,18 @@ class ModelHistoryEntry(BaseModel):
     """One step of a model's life, as it was recorded: what, when, by whom."""
 
     version: int
-    what: Literal["registered", "amended", "withdrawn"]
+    what: Literal["registered", "amended", "withdrawn", "replicates"]
     label: dict[str, str]
     at: datetime
     actor: str
     changes: dict[str, Any] | None = None
     reason: str | None = None
+    source_model_id: UUID | None = None
 
 
 _WHAT = {"ModelRecorded": ("registered", "Đăng ký", "Registered"), "ModelChanged": ("amended", "Sửa đổi", "Amended"),
-         "ModelWithdrawalRecorded": ("withdrawn", "Rút khỏi phong trào", "Withdrawn")}
+         "ModelWithdrawalRecorded": ("withdrawn", "Rút khỏi phong trào", "Withdrawn"),
+         "ReplicationRecorded": ("replicates", "Nhân rộng từ mô hình khác", "Replicates another model")}
 
 
 async def model_history(conn: asyncpg.Connection, stream_id: str) -> list[ModelHistoryEntry]:
@@ -126,7 +129,7 @@ async def model_history(conn: asyncpg.Connection, stream_id: str) -> list[ModelH
         payload = json.loads(row["payload"])
         entries.append(ModelHistoryEntry(version=row["version"], what=what, label={"vi": vi, "en": en},
                                          at=row["recorded_at"], actor=row["actor"], changes=payload.get("changes"),
-                                         reason=payload.get("reason")))
+                                         reason=payload.get("reason"), source_model_id=payload.get("source_model_id")))
     return entries
 
 

@@ -14,6 +14,7 @@ from services.registry.projections import PROJECTIONS
 from shared.contracts import (
     ModelAmended,
     ModelRegistered,
+    ModelReplicated,
     ModelWithdrawn,
     ParticipationRegistered,
     PlanIssued,
@@ -33,8 +34,8 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     commands=HANDLERS,
     streams=[publishing_stream("registry")],
-    publishes=[*ORG_UNIT_EVENTS, ModelRegistered, ModelAmended, ModelWithdrawn, PlanIssued, PlanSubmitted,
-               ReportSubmitted, ParticipationRegistered],
+    publishes=[*ORG_UNIT_EVENTS, ModelRegistered, ModelAmended, ModelWithdrawn, ModelReplicated, PlanIssued,
+               PlanSubmitted, ReportSubmitted, ParticipationRegistered],
     projections=PROJECTIONS,
 )
 

@@ -245,3 +245,15 @@ class ModelWithdrawn(_Registry):
     model_id: UUID
     reason: str
     withdrawn_at: datetime
+
+
+class ModelReplicated(_Registry):
+    """A model replicates (nhân rộng) another: the seeds' target that high-efficiency models spread.
+    `org_path` is the replicating model's owner's path."""
+
+    NAME: ClassVar[str] = "model_replicated"
+    VERSION: ClassVar[int] = 1
+
+    model_id: UUID
+    source_model_id: UUID
+    recorded_at: datetime

@@ -111,3 +111,24 @@ async def test_a_withdrawn_model_stays_on_record_with_its_whole_timeline(registr
                                                            ("withdrawn", "canbo.baoha")]
     assert timeline[1]["changes"] == {"description": "Thôn Lúc có 12 hộ thoát nghèo."}
     assert timeline[2]["label"] == {"vi": "Rút khỏi phong trào", "en": "Withdrawn"}
+
+
+async def test_a_model_records_once_that_it_replicates_another(registry) -> None:  # type: ignore[no-untyped-def]
+    client, units = registry["client"], registry["units"]
+    source = (await client.post("/models", json=_exemplar(units["02953"]), headers=NGHIA_DO)).json()["id"]
+    copy = (await client.post("/models", json=_exemplar(units["02989"]), headers=BAO_HA)).json()["id"]
+    itself = await client.post(f"/models/{copy}/replicates", json={"source_model_id": copy}, headers=BAO_HA)
+    assert itself.status_code == 422 and itself.json()["error"]["fields"][0]["field"] == "source_model_id"
+    unknown = await client.post(f"/models/{copy}/replicates", headers=BAO_HA,
+                                json={"source_model_id": "00000000-0000-0000-0000-000000000001"})
+    assert unknown.status_code == 422
+    # The source lies in another commune: replicating it needs no scope over it.
+    done = await client.post(f"/models/{copy}/replicates", json={"source_model_id": source, "note": "Học tập."},
+                             headers=BAO_HA)
+    assert done.status_code == 200, done.text
+    assert (await client.get(f"/models/{copy}", headers=BAO_HA)).json()["replicates_model_id"] == source
+    twice = await client.post(f"/models/{copy}/replicates", json={"source_model_id": source}, headers=BAO_HA)
+    assert twice.status_code == 409
+    timeline = (await client.get(f"/models/{copy}/history", headers=BAO_HA)).json()
+    assert [e["what"] for e in timeline] == ["registered", "replicates"]
+    assert timeline[1]["source_model_id"] == source
