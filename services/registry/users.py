@@ -118,3 +118,26 @@ async def insert(conn: asyncpg.Connection, *, login: str, name: str, roles: list
            values (lower($1), $1, $2, $3, $4, $5) on conflict (login_key) do nothing""",
         login, name, sorted(r.value for r in roles), org_unit_id, password_hash)
     return bool(status.endswith(" 1"))
+
+
+async def update(conn: asyncpg.Connection, login: str, *, disabled: bool | None = None,
+                 org_unit_id: UUID | None = None, roles: list[Role] | None = None,
+                 password_hash: str | None = None) -> None:
+    """Change what is given; a new password also clears the count of wrong ones."""
+    await conn.execute(
+        """update users set disabled = coalesce($2, disabled), org_unit_id = coalesce($3, org_unit_id),
+                  roles = coalesce($4, roles), password_hash = coalesce($5, password_hash),
+                  failed_attempts = case when $5::text is null then failed_attempts else 0 end,
+                  locked_until = case when $5::text is null then locked_until end,
+                  updated_at = now()
+           where login_key = lower($1)""",
+        login, disabled, org_unit_id, None if roles is None else sorted(r.value for r in roles), password_hash)
+
+
+async def listed_under(conn: asyncpg.Connection, units: list[UUID], limit: int, offset: int) -> tuple[list[User], int]:
+    rows = await conn.fetch(
+        """select login, name, roles, org_unit_id, disabled, count(*) over () as total from users
+           where org_unit_id = any($1::uuid[]) order by login_key limit $2 offset $3""", units, limit, offset)
+    total = rows[0]["total"] if rows else int(await conn.fetchval(
+        "select count(*) from users where org_unit_id = any($1::uuid[])", units))
+    return [_user(r) for r in rows], int(total)
