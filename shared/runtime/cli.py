@@ -8,6 +8,7 @@
     dvk audit verify         walk every stream's hash chain, name the first broken link
     dvk projections ...      list a running service's projections, or rebuild one while it serves
     dvk republish --from N   publish stored events again, with the same event ids
+    dvk users ...            create, disable or list users (through the registry's API)
     dvk secrets DIR          NATS users and PostgreSQL roles, one per service, for compose or external servers
 """
 
@@ -238,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     creds.add_argument("out", help="directory for nats-*.url, nats-auth.conf and postgres-* files (mode 600)")
     creds.add_argument("--url", default="nats://nats:4222", help="the NATS server as the services reach it")
     creds.set_defaults(func=_secrets)
+
+    from shared.runtime.users_cli import add_parser as add_users_parser
+
+    add_users_parser(sub)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
