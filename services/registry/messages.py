@@ -117,6 +117,9 @@ register_messages({
     "field.org_unit_entity_assigned_twice": Text(
         "Mô hình {entity_id} được giao cho hai đơn vị kế thừa.",
         "Model {entity_id} is assigned to two successors."),
+    "user_login_taken": Text("Tên đăng nhập {login} đã có người dùng.", "The login {login} is already taken."),
+    "user_not_found": Text("Không tìm thấy người dùng {login} trong phạm vi của bạn.",
+                           "No user {login} within your scope."),
     "model_already_registered": Text("Mô hình {model_id} đã được đăng ký.", "Model {model_id} is already registered."),
     "model_year_in_future": Text("Năm {year} chưa tới.", "Year {year} has not come yet."),
 })

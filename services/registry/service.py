@@ -11,6 +11,8 @@ from services.registry.api import router
 from services.registry.event_types import EVENT_TYPES
 from services.registry.handlers import HANDLERS
 from services.registry.projections import PROJECTIONS
+from services.registry.sign_in import router as sign_in_router
+from services.registry.users_api import router as users_router
 from shared.contracts import (
     ModelAmended,
     ModelRegistered,
@@ -31,7 +33,7 @@ DEFINITION = ServiceDefinition(
     description="Cây tổ chức, kế hoạch, mô hình và điển hình — org units, plans, models and exemplars.",
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
-    routers=[router],
+    routers=[router, sign_in_router, users_router],
     commands=HANDLERS,
     streams=[publishing_stream("registry")],
     publishes=[*ORG_UNIT_EVENTS, ModelRegistered, ModelAmended, ModelWithdrawn, ModelReplicated, PlanIssued,

@@ -8,6 +8,7 @@
     dvk audit verify         walk every stream's hash chain, name the first broken link
     dvk projections ...      list a running service's projections, or rebuild one while it serves
     dvk republish --from N   publish stored events again, with the same event ids
+    dvk users ...            create, disable or list users (through the registry's API)
     dvk secrets DIR          NATS users and PostgreSQL roles, one per service, for compose or external servers
     dvk orgs import FILE     units from a CSV or XLSX (code, name, kind, parent_code), all or none
     dvk orgs import-official the country's 34 provinces and 3,321 communes since 1 July 2025
@@ -266,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--token", required=True)
         command.add_argument("--url", default=registry_url, help=f"the registry (default {registry_url})")
         command.set_defaults(func=_orgs)
+
+    from shared.runtime.users_cli import add_parser as add_users_parser
+
+    add_users_parser(sub)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -56,6 +56,16 @@ ROUND = {
         {"award_type": "reward", "recipient_kind": "individual", "quota": 25},
     ],
 }
+DEMO_PASSWORD = "danvankheo-2025"
+"""The demo users' password, printed in the ready banner: a demonstration, never a deployment."""
+DEMO_USERS = [  # (login, name, roles, scope: "commune" = Xã Bảo Hà, "province" = Tỉnh Lào Cai)
+    ("canbo.baoha", "Cán bộ Xã Bảo Hà", ["registrar"], "commune"),
+    ("kiemtra.laocai", "Cán bộ kiểm tra Tỉnh Lào Cai", ["inspector"], "province"),
+    ("thuky.hoidong", "Thư ký Hội đồng thi đua, khen thưởng", ["secretary"], "province"),
+    ("uyvien.hoidong", "Thành viên Hội đồng thi đua, khen thưởng", ["council_member"], "province"),
+    ("quantri", "Quản trị Tỉnh Lào Cai", ["administrator"], "province"),
+    ("xem", "Người xem", ["viewer"], "province"),
+]
 
 
 class DemoLoader:
@@ -98,11 +108,31 @@ class DemoLoader:
             time.sleep(0.2)
         raise TimeoutError(f"{service} {path} did not reach the expected state within {within}s")
 
-    def load(self) -> dict[str, Any]:
+    def units(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         root = self.post("registry", "/org-units", "org-vn", {"code": "VN", "name": "Việt Nam", "kind": "country"})
         province = self.post("registry", "/org-units", "org-15", {**PROVINCE, "parent_id": root["id"]})
         communes = [self.post("registry", "/org-units", f"org-{c['code']}", {**c, "parent_id": province["id"]})
                     for c in COMMUNES]
+        return province, communes
+
+    def users(self, province: dict[str, Any], commune: dict[str, Any]) -> list[dict[str, Any]]:
+        """One user per role, scoped as the seeds would. A user already there (the Idempotency-Key
+        forgotten after its retention) is left as it is."""
+        created = []
+        for login, name, roles, where in DEMO_USERS:
+            unit = commune if where == "commune" else province
+            key = f"user-{login}"
+            r = self._send("registry", "/users", key, {"login": login, "name": name, "roles": roles,
+                                                       "org_unit_id": unit["id"], "password": DEMO_PASSWORD})
+            if r.status_code == 409 and "user_login_taken" in r.text:
+                created.append({"login": login, "org_scope": unit["org_path"]})
+            else:
+                created.append(self._created(r, key))
+        return created
+
+    def load(self) -> dict[str, Any]:
+        province, communes = self.units()
+        users = self.users(province, communes[0])
         criteria = self.post_once_known("evaluation", "/criteria-sets", "criteria-2025",
                                         {**CRITERIA_SET, "org_path": province["org_path"]})
         models = []
@@ -127,7 +157,8 @@ class DemoLoader:
                                    {"model_id": model["id"], "award_type": award_type})
             grants.append(self.post("awards", f"/rounds/{round_['id']}/nominations/{nomination['id']}/grant",
                                     f"grant-{i}"))
-        return {"province": province, "communes": communes, "models": models, "round": round_, "grants": grants}
+        return {"province": province, "communes": communes, "models": models, "round": round_, "grants": grants,
+                "users": users}
 
 
 def load_demo(urls: dict[str, str], token: str) -> dict[str, Any]:
@@ -136,3 +167,12 @@ def load_demo(urls: dict[str, str], token: str) -> dict[str, Any]:
     print(f"  {len(result['communes'])} xã, {len(result['models'])} mô hình, {len(result['grants'])} khen thưởng "
           f"/ communes, models, awards", flush=True)
     return result
+
+
+def demo_users_banner() -> str:
+    """What the ready banner says about the demo users (Vietnamese first)."""
+    lines = [f"Người dùng mẫu (mật khẩu: {DEMO_PASSWORD}) / demo users (password: {DEMO_PASSWORD}):"]
+    for login, name, roles, where in DEMO_USERS:
+        scope = "Xã Bảo Hà" if where == "commune" else "Tỉnh Lào Cai"
+        lines.append(f"  {login:<16} {', '.join(roles):<16} {scope} — {name}")
+    return "\n".join(lines)

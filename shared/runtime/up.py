@@ -191,6 +191,10 @@ def run_platform(data_dir: Path | None, demo: bool = False) -> int:
             print(f"  {'nats':<14} {without_credentials(platform.nats.url)}   "
                   f"(users and passwords: {platform.data_dir / 'nats-users.json'})")
         print(f"\nMã truy cập phát triển / development token (all roles, scope VN):\n{token}\n")
+        if demo:
+            from shared.runtime.demo import demo_users_banner
+
+            print(f"{demo_users_banner()}\n(đăng nhập: POST {platform.url('registry')}/auth/token)\n")
         print("Nhấn Ctrl-C để dừng / press Ctrl-C to stop.", flush=True)
         supervisor = Supervisor(platform, say=lambda line: print(line, file=sys.stderr, flush=True))
         while not stop_requested:
