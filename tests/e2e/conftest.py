@@ -11,7 +11,7 @@ import pytest
 
 from shared.auth.principal import Role
 from shared.auth.tokens import issue_token
-from shared.config import SERVICE_PORTS
+from shared.config import PROCESS_PORTS
 from shared.runtime.postgres import free_port
 from shared.runtime.supervisor import Supervisor
 from shared.runtime.up import Platform
@@ -21,7 +21,7 @@ from tests.conftest import LOOPBACK_RECEIVERS
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DVK_")}
-    env.update({f"DVK_{s.upper()}_PORT": str(free_port()) for s in SERVICE_PORTS})
+    env.update({f"DVK_{s.upper()}_PORT": str(free_port()) for s in PROCESS_PORTS})
     env.update({"DVK_EMBEDDED_NATS_PORT": str(free_port()), "DVK_EMBEDDED_PG_PORT": str(free_port()),
                 "DVK_RELAY_POLL_SECONDS": "0.5", "DVK_INSTANCE": "e2e", "DVK_LOG_LEVEL": "WARNING",
                 "DVK_WEBHOOK_ALLOWED_TARGETS": LOOPBACK_RECEIVERS,
