@@ -174,7 +174,8 @@ def _republish(args: argparse.Namespace) -> int:
 def _secrets(args: argparse.Namespace) -> int:
     from shared.runtime.deploy_secrets import write_secrets
 
-    for path in write_secrets(Path(args.out), args.url, sorted(SERVICE_PORTS)):
+    for path in write_secrets(Path(args.out), args.url, sorted(SERVICE_PORTS),
+                                databases_only=sorted(set(PROCESS_PORTS) - set(SERVICE_PORTS))):
         print(path)
     return 0
 
