@@ -51,6 +51,8 @@ class PlatformSettings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_secret_file: Path | None = None
     jwt_issuer: str = "dvk"
+    sign_in_token_minutes: int = Field(30, gt=0, le=1440, description="How long a token from signing in "
+                                       "(`POST /auth/token`) is valid, in minutes.")
     relay_poll_seconds: float = 1.0
     consumer_max_deliver: int = 5
     consumer_backoff_seconds: list[float] = [0.5, 1.0, 2.0, 5.0]

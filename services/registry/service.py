@@ -11,6 +11,7 @@ from services.registry.api import router
 from services.registry.event_types import EVENT_TYPES
 from services.registry.handlers import HANDLERS
 from services.registry.projections import PROJECTIONS
+from services.registry.sign_in import router as sign_in_router
 from shared.contracts import ModelRegistered
 from shared.contracts.registry_events import ORG_UNIT_EVENTS
 from shared.messaging.topology import publishing_stream
@@ -22,7 +23,7 @@ DEFINITION = ServiceDefinition(
     description="Cây tổ chức, mô hình và điển hình — org units, models and exemplars.",
     migrations=Path(__file__).parent / "migrations",
     event_types=EVENT_TYPES,
-    routers=[router],
+    routers=[router, sign_in_router],
     commands=HANDLERS,
     streams=[publishing_stream("registry")],
     publishes=[*ORG_UNIT_EVENTS, ModelRegistered],

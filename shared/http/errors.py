@@ -46,6 +46,8 @@ class ApiError(Exception):
         self.code = code
         self.fields = fields or []
         self.params = params
+        self.headers: dict[str, str] = {}
+        """Sent with the answer (e.g. `Retry-After` on a 429)."""
 
 
 def not_found(what: str = "not_found", /, **params: Any) -> ApiError:
@@ -132,9 +134,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer", **exc.headers} if exc.status == 401 else exc.headers
         return JSONResponse(error_body(exc.code, exc.fields, **exc.params), status_code=exc.status,
-                            headers=headers)
+                            headers=headers or None)
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
