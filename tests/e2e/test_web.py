@@ -4,17 +4,21 @@ sessions in its own database, the pages over the real APIs, CSRF, expiry and sig
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from uuid import UUID
 
 import asyncpg
 import httpx
 import pytest
 
+from services.registry import users
 from services.web.sessions import SessionStore
 from shared.auth.principal import Role
 from shared.auth.tokens import issue_token
 from shared.runtime.up import Platform
+from tests.e2e.conftest import bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +107,57 @@ async def test_an_expired_session_returns_to_sign_in_with_a_message(platform: Pl
     # A token the services no longer accept ends the session too, whatever the session row says.
     stale = await _session(platform, lifetime=timedelta(seconds=-120))
     assert (await web.get("/", headers=_cookie(stale))).headers["location"] == "/sign-in?expired=true"
+
+
+PASSWORD = "Bảo Hà 2025 mật khẩu"
+
+
+@pytest.fixture(scope="module")
+async def commune_officer(platform: Platform) -> str:
+    """A registrar of a commune of this module's own tree, stored by the registry as `dvk up --demo` does."""
+    root_code = f"W{secrets.token_hex(4)}"
+    async with httpx.AsyncClient(headers=bearer(platform, org=root_code), timeout=10) as admin:
+        root = await admin.post(f"{platform.url('registry')}/org-units",
+                                json={"code": root_code, "name": "Cây thử trang web", "kind": "country"})
+        assert root.status_code == 201, root.text
+        commune = await admin.post(f"{platform.url('registry')}/org-units",
+                                   json={"code": "02989", "name": "Xã Bảo Hà", "kind": "commune",
+                                         "parent_id": root.json()["id"]})
+        assert commune.status_code == 201, commune.text
+    login = f"canbo.{root_code.lower()}"
+    conn = await asyncpg.connect(platform.env["DVK_REGISTRY_DATABASE_URL"])
+    try:
+        for name in (login, f"{login}.khoa"):
+            assert await users.insert(conn, login=name, name="Nguyễn Thị Hà", roles=[Role.REGISTRAR],
+                                      org_unit_id=UUID(commune.json()["id"]),
+                                      password_hash=await users.hash_password(PASSWORD))
+    finally:
+        await conn.close()
+    return login
+
+
+async def test_signing_in_sets_a_session_cookie_and_shows_the_home_page(
+        web: httpx.AsyncClient, commune_officer: str) -> None:
+    wrong = await web.post("/sign-in", data={"login": commune_officer, "password": "sai"})
+    assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu." in wrong.text
+    assert "set-cookie" not in wrong.headers
+    # X-Forwarded-Proto from a client that is not a configured proxy is not believed.
+    signed_in = await web.post("/sign-in", data={"login": commune_officer, "password": PASSWORD},
+                               headers={"X-Forwarded-Proto": "https"})
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+    cookie = signed_in.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    session_id = signed_in.cookies["dvk_session"]
+    home = await web.get("/", headers=_cookie(session_id))
+    assert home.status_code == 200
+    assert "Nguyễn Thị Hà" in home.text and "Mô hình của đơn vị tôi" in home.text
+
+
+async def test_five_wrong_passwords_show_when_to_try_again(web: httpx.AsyncClient, commune_officer: str) -> None:
+    login = f"{commune_officer}.khoa"
+    for _ in range(5):
+        assert (await web.post("/sign-in", data={"login": login, "password": "sai"})).status_code == 401
+    paused = await web.post("/sign-in", data={"login": login, "password": PASSWORD})
+    assert paused.status_code == 429
+    seconds = re.search(r"Vui lòng thử lại sau ([0-9.]+) giây", paused.text)
+    assert seconds is not None and int(seconds[1].replace(".", "")) > 0
