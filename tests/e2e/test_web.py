@@ -4,21 +4,18 @@ sessions in its own database, the pages over the real APIs, CSRF, expiry and sig
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from uuid import UUID
 
 import asyncpg
 import httpx
 import pytest
 
-from services.registry import users
 from services.web.sessions import SessionStore
 from shared.auth.principal import Role
 from shared.auth.tokens import issue_token
 from shared.runtime.up import Platform
-from tests.e2e.conftest import bearer
+from tests.e2e.conftest import create_commune_officer
 
 pytestmark = pytest.mark.e2e
 
@@ -114,25 +111,7 @@ PASSWORD = "Bảo Hà 2025 mật khẩu"
 
 @pytest.fixture(scope="module")
 async def commune_officer(platform: Platform) -> str:
-    """A registrar of a commune of this module's own tree, stored by the registry as `dvk up --demo` does."""
-    root_code = f"W{secrets.token_hex(4)}"
-    async with httpx.AsyncClient(headers=bearer(platform, org=root_code), timeout=10) as admin:
-        root = await admin.post(f"{platform.url('registry')}/org-units",
-                                json={"code": root_code, "name": "Cây thử trang web", "kind": "country"})
-        assert root.status_code == 201, root.text
-        commune = await admin.post(f"{platform.url('registry')}/org-units",
-                                   json={"code": "02989", "name": "Xã Bảo Hà", "kind": "commune",
-                                         "parent_id": root.json()["id"]})
-        assert commune.status_code == 201, commune.text
-    login = f"canbo.{root_code.lower()}"
-    conn = await asyncpg.connect(platform.env["DVK_REGISTRY_DATABASE_URL"])
-    try:
-        for name in (login, f"{login}.khoa"):
-            assert await users.insert(conn, login=name, name="Nguyễn Thị Hà", roles=[Role.REGISTRAR],
-                                      org_unit_id=UUID(commune.json()["id"]),
-                                      password_hash=await users.hash_password(PASSWORD))
-    finally:
-        await conn.close()
+    login, _ = await create_commune_officer(platform, PASSWORD)
     return login
 
 
