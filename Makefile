@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install contracts clean bench bench-peer lock
+.PHONY: run test lint install contracts clean bench bench-peer lock browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(STAMP) lint
+# The browser tests drive Debian's Chromium (Playwright downloads nothing); install it when it is missing.
+browser:
+	@test -x /usr/bin/chromium || apt-get install -y --no-install-recommends chromium
+
+test: $(STAMP) lint browser
 	$(BIN)/pytest -q
 
 contracts: $(STAMP)

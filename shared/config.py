@@ -20,6 +20,11 @@ SERVICE_PORTS: dict[str, int] = {
 }
 """Default HTTP ports, documented in the README; each is overridable by `DVK_<SERVICE>_PORT`."""
 
+WEB_PORT = 8100
+PROCESS_PORTS: dict[str, int] = {"web": WEB_PORT, **SERVICE_PORTS}
+"""Every process `dvk up` starts, the web application first. The web owns no events and no NATS user,
+so it is not among `SERVICE_PORTS`, which NATS credentials and topology are built from."""
+
 
 INSTANCE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 """An instance name is also the NATS server's name and JetStream domain: one token, no dots or wildcards."""
@@ -109,5 +114,5 @@ class ServiceSettings(BaseSettings):
         # Defaults passed as arguments would outrank the environment, so the port is filled after.
         settings = cls(_env_prefix=f"DVK_{service.upper()}_")
         if settings.port == 0:
-            settings = settings.model_copy(update={"port": SERVICE_PORTS[service]})
+            settings = settings.model_copy(update={"port": PROCESS_PORTS[service]})
         return settings

@@ -4,6 +4,6 @@ Named as strings for uvicorn to import in the service's own process: the platfor
 but never imports them (import-linter forbids `shared` → `services`).
 """
 
-from shared.config import SERVICE_PORTS
+from shared.config import PROCESS_PORTS
 
-SERVICE_APPS: dict[str, str] = {name: f"services.{name}.service:create_app" for name in SERVICE_PORTS}
+SERVICE_APPS: dict[str, str] = {name: f"services.{name}.service:create_app" for name in PROCESS_PORTS}

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from shared.auth.principal import Role
-from shared.config import SERVICE_PORTS
+from shared.config import PROCESS_PORTS, SERVICE_PORTS
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -33,9 +33,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = ServiceSettings.for_service(args.service)
     # uvloop and httptools: the event loop and HTTP parser in C (about a third more requests per
-    # second on the same core than asyncio's loop and h11).
+    # second on the same core than asyncio's loop and h11). The web application decides itself which
+    # proxies' X-Forwarded-Proto it believes (DVK_WEB_TRUSTED_PROXIES), so uvicorn's own rewrite is off.
     uvicorn.run(SERVICE_APPS[args.service], factory=True, host=settings.host, port=settings.port,
-                loop="uvloop", http="httptools", log_config=None, access_log=False, timeout_graceful_shutdown=5)
+                loop="uvloop", http="httptools", log_config=None, access_log=False, timeout_graceful_shutdown=5,
+                proxy_headers=args.service != "web")
     return 0
 
 
@@ -189,7 +191,8 @@ def _republish(args: argparse.Namespace) -> int:
 def _secrets(args: argparse.Namespace) -> int:
     from shared.runtime.deploy_secrets import write_secrets
 
-    for path in write_secrets(Path(args.out), args.url, sorted(SERVICE_PORTS)):
+    for path in write_secrets(Path(args.out), args.url, sorted(SERVICE_PORTS),
+                                databases_only=sorted(set(PROCESS_PORTS) - set(SERVICE_PORTS))):
         print(path)
     return 0
 
@@ -204,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     up.set_defaults(func=_up)
 
     serve = sub.add_parser("serve", help="run one service")
-    serve.add_argument("service", choices=sorted(SERVICE_PORTS))
+    serve.add_argument("service", choices=sorted(PROCESS_PORTS))
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", help="issue a development token")

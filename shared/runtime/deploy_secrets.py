@@ -55,7 +55,9 @@ def write_postgres_secrets(out: Path, services: Iterable[str],
     return written
 
 
-def write_secrets(out: Path, nats_url: str, services: Iterable[str]) -> list[Path]:
-    """NATS users and PostgreSQL roles for every service, into `out`."""
+def write_secrets(out: Path, nats_url: str, services: Iterable[str],
+                  databases_only: Iterable[str] = ()) -> list[Path]:
+    """NATS users and PostgreSQL roles for every service, into `out`; `databases_only` names processes
+    with a database but no NATS user (the web application keeps its sessions but handles no events)."""
     names = list(services)
-    return [*write_deployment_files(out, nats_url, names), *write_postgres_secrets(out, names)]
+    return [*write_deployment_files(out, nats_url, names), *write_postgres_secrets(out, [*names, *databases_only])]

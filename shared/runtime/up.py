@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.config import DEFAULT_INSTANCE, SERVICE_PORTS, checked_instance
+from shared.config import DEFAULT_INSTANCE, PROCESS_PORTS, SERVICE_PORTS, checked_instance
 from shared.runtime.nats import EmbeddedNats
 from shared.runtime.nats_auth import (
     ADMIN_USER,
@@ -91,7 +91,7 @@ class Platform:
             for service in SERVICE_PORTS:
                 self.service_env[service] = {
                     "DVK_NATS_URL": with_credentials(self.nats.url, service, passwords[service])}
-        missing = [s for s in SERVICE_PORTS if not any(
+        missing = [s for s in PROCESS_PORTS if not any(
             k in self.base_env for k in (f"DVK_{s.upper()}_DATABASE_URL", f"DVK_{s.upper()}_DATABASE_URL_FILE"))]
         if missing:
             port = int(self.base_env.get("DVK_EMBEDDED_PG_PORT", DEFAULT_PG_PORT))
@@ -109,7 +109,7 @@ class Platform:
         return self.env["DVK_JWT_SECRET"]
 
     def start_services(self) -> None:
-        for service in SERVICE_PORTS:
+        for service in PROCESS_PORTS:
             self.start_service(service)
 
     def start_service(self, service: str) -> None:
@@ -123,7 +123,7 @@ class Platform:
                 start_new_session=True)  # Ctrl-C reaches `dvk up` alone; it stops the services in order
 
     def url(self, service: str) -> str:
-        port = self.env.get(f"DVK_{service.upper()}_PORT", str(SERVICE_PORTS[service]))
+        port = self.env.get(f"DVK_{service.upper()}_PORT", str(PROCESS_PORTS[service]))
         return f"http://127.0.0.1:{port}"
 
     def wait_ready(self, timeout: float = 90.0, services: set[str] | None = None) -> None:
@@ -185,6 +185,7 @@ def run_platform(data_dir: Path | None, demo: bool = False) -> int:
 
             load_demo({s: platform.url(s) for s in SERVICE_PORTS}, token)
         print("\nNền tảng Dân Vận Khéo đã sẵn sàng / The platform is ready:")
+        print(f"  {'web':<14} {platform.url('web')}   (trang cho cán bộ / the officials' web application)")
         for service in SERVICE_PORTS:
             print(f"  {service:<14} {platform.url(service)}   (API docs: {platform.url(service)}/docs)")
         if platform.nats is not None:

@@ -1,53 +1,18 @@
-"""The platform as a user runs it: `dvk up`'s own machinery, four service processes, real servers."""
+"""Helpers of the tests that drive the platform as processes (the `platform` fixture is in tests/conftest.py,
+shared with the browser tests)."""
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-from pathlib import Path
+import secrets
+from uuid import UUID
 
-import pytest
+import asyncpg
+import httpx
 
+from services.registry import users
 from shared.auth.principal import Role
 from shared.auth.tokens import issue_token
-from shared.config import SERVICE_PORTS
-from shared.runtime.postgres import free_port
-from shared.runtime.supervisor import Supervisor
 from shared.runtime.up import Platform
-from tests.conftest import LOOPBACK_RECEIVERS
-
-
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DVK_")}
-    env.update({f"DVK_{s.upper()}_PORT": str(free_port()) for s in SERVICE_PORTS})
-    env.update({"DVK_EMBEDDED_NATS_PORT": str(free_port()), "DVK_EMBEDDED_PG_PORT": str(free_port()),
-                "DVK_RELAY_POLL_SECONDS": "0.5", "DVK_INSTANCE": "e2e", "DVK_LOG_LEVEL": "WARNING",
-                "DVK_WEBHOOK_ALLOWED_TARGETS": LOOPBACK_RECEIVERS,
-                # in-flight messages of a killed process come back after ack_wait: keep the fault test short
-                "DVK_CONSUMER_ACK_WAIT_SECONDS": "3"})
-    data_dir: Path = tmp_path_factory.mktemp("platform")
-    running = Platform(data_dir, base_env=env)
-    stopping = threading.Event()
-
-    def supervise(supervisor: Supervisor) -> None:
-        """As `dvk up` does: whatever dies is started again while the tests go on."""
-        while not stopping.wait(0.2):
-            supervisor.check()
-
-    watcher = threading.Thread(target=supervise, args=(Supervisor(running, say=print),), daemon=True)
-    try:
-        running.start_infrastructure()
-        running.start_services()
-        running.wait_ready()
-        watcher.start()
-        yield running
-    finally:
-        stopping.set()
-        if watcher.is_alive():
-            watcher.join(60)
-        running.stop()
 
 
 def bearer(platform: Platform, roles: list[Role] | None = None, org: str = "VN",
@@ -55,3 +20,28 @@ def bearer(platform: Platform, roles: list[Role] | None = None, org: str = "VN",
     token = issue_token(platform.secret(), subject=sub, name="Cán bộ kiểm thử", roles=roles or list(Role),
                         org_scope=org)
     return {"Authorization": f"Bearer {token}"}
+
+
+async def create_commune_officer(platform: Platform, password: str) -> tuple[str, str]:
+    """A registrar of Xã Bảo Hà in a tree of the caller's own, stored by the registry as `dvk up --demo`
+    stores its users; a second login of the same unit (`<login>.khoa`) for tests that lock one out.
+    Returns the login and the tree's root code."""
+    root_code = f"W{secrets.token_hex(4)}"
+    async with httpx.AsyncClient(headers=bearer(platform, org=root_code), timeout=10) as admin:
+        root = await admin.post(f"{platform.url('registry')}/org-units",
+                                json={"code": root_code, "name": "Cây thử trang web", "kind": "country"})
+        assert root.status_code == 201, root.text
+        commune = await admin.post(f"{platform.url('registry')}/org-units",
+                                   json={"code": "02989", "name": "Xã Bảo Hà", "kind": "commune",
+                                         "parent_id": root.json()["id"]})
+        assert commune.status_code == 201, commune.text
+    login = f"canbo.{root_code.lower()}"
+    conn = await asyncpg.connect(platform.env["DVK_REGISTRY_DATABASE_URL"])
+    try:
+        for name in (login, f"{login}.khoa"):
+            assert await users.insert(conn, login=name, name="Nguyễn Thị Hà", roles=[Role.REGISTRAR],
+                                      org_unit_id=UUID(commune.json()["id"]),
+                                      password_hash=await users.hash_password(password))
+    finally:
+        await conn.close()
+    return login, root_code

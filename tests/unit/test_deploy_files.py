@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from shared.config import SERVICE_PORTS, PlatformSettings, ServiceSettings
+from shared.config import PROCESS_PORTS, SERVICE_PORTS, PlatformSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -173,7 +173,7 @@ def secret_text(compose: dict[str, Any], service: dict[str, Any], path: str) -> 
 def check_databases(compose: dict[str, Any]) -> None:
     services = compose["services"]
     hosts: dict[str, str] = {}
-    for name in SERVICES:
+    for name in PROCESS_PORTS:
         env = environment(services[name])
         key = database_url_key(name)
         assert key not in env, f"{name}: its database URL carries a password: read it from a secret ({key}_FILE)"
@@ -240,7 +240,7 @@ def check_service_wiring(compose: dict[str, Any]) -> None:
 
 def check_healthchecks(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    for name in ("nats", *SERVICES, *(f"{s}-db" for s in SERVICES)):
+    for name in ("nats", *PROCESS_PORTS, *(f"{s}-db" for s in PROCESS_PORTS)):
         assert name in services, f"compose has no service {name}"
         hc = services[name].get("healthcheck") or {}
         assert hc.get("test") and not hc.get("disable"), f"{name} has no healthcheck"
@@ -263,6 +263,19 @@ def test_every_service_has_its_own_database(compose: dict[str, Any]) -> None:
 
 def test_services_are_wired_to_nats_secret_and_their_database(compose: dict[str, Any]) -> None:
     check_service_wiring(compose)
+
+
+def test_the_web_reaches_the_apis_and_its_database_but_not_nats(compose: dict[str, Any]) -> None:
+    web = compose["services"]["web"]
+    env = environment(web)
+    assert web.get("command") == ["serve", "web"]
+    assert not {k for k in env if k.startswith("DVK_NATS")}, "the web handles no events: it has no NATS user"
+    for service, port in SERVICE_PORTS.items():
+        assert env.get(f"DVK_WEB_{service.upper()}_URL") == f"http://{service}:{port}"
+    assert env.get("DVK_WEB_HOST") == "0.0.0.0"
+    assert PROCESS_PORTS["web"] in container_ports(web)
+    assert f":{PROCESS_PORTS['web']}/readyz" in healthcheck_command(web)
+    assert depends_on(web).get("web-db") == "service_healthy"
 
 
 def test_everything_has_a_healthcheck(compose: dict[str, Any]) -> None:
@@ -392,7 +405,7 @@ def test_prometheus_scrapes_every_service_at_its_port() -> None:
         for static in job.get("static_configs", []):
             for target in static["targets"]:
                 scraped[target] = job.get("metrics_path", "/metrics")
-    for name, port in SERVICE_PORTS.items():
+    for name, port in PROCESS_PORTS.items():
         target = f"{name}:{port}"
         assert target in scraped, f"Prometheus does not scrape {target}"
         assert scraped[target] == "/metrics"

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import SERVICE_PORTS, ServiceSettings
+from shared.config import PROCESS_PORTS, SERVICE_PORTS, ServiceSettings
 from shared.runtime.up import Platform
 
 
 def test_external_urls_replace_the_embedded_servers(tmp_path: Path) -> None:
     env = {"DVK_NATS_URL": "nats://nats.tinh.example:4222",
-           **{f"DVK_{s.upper()}_DATABASE_URL": f"postgresql://dvk@db.example/{s}" for s in SERVICE_PORTS}}
+           **{f"DVK_{s.upper()}_DATABASE_URL": f"postgresql://dvk@db.example/{s}" for s in PROCESS_PORTS}}
     platform = Platform(tmp_path, base_env=env)
     platform.start_infrastructure()
     assert platform.nats is None and platform.postgres is None
@@ -43,7 +43,7 @@ def test_a_database_url_read_from_a_mounted_secret_wins_and_none_is_an_error(
 
 def test_files_given_for_every_database_start_no_embedded_postgres(tmp_path: Path) -> None:
     env = {"DVK_NATS_URL": "nats://nats.tinh.example:4222",
-           **{f"DVK_{s.upper()}_DATABASE_URL_FILE": str(tmp_path / s) for s in SERVICE_PORTS}}
+           **{f"DVK_{s.upper()}_DATABASE_URL_FILE": str(tmp_path / s) for s in PROCESS_PORTS}}
     platform = Platform(tmp_path, base_env=env)
     platform.start_infrastructure()
     assert platform.postgres is None
