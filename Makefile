@@ -24,7 +24,8 @@ lint: $(STAMP)
 
 # The browser tests drive Debian's Chromium (Playwright downloads nothing); install it when it is missing.
 browser:
-	@test -x /usr/bin/chromium || apt-get install -y --no-install-recommends chromium
+	@test -x /usr/bin/chromium || apt-get install -y --no-install-recommends chromium \
+		|| (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 test: $(STAMP) lint browser
 	$(BIN)/pytest -q
